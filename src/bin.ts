@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+/**
+ * The `netfilter` command: flags → run the pipeline → exit status.
+ * Only the option parser is loaded before --help/--version are answered, so those return as fast
+ * as Node starts (rsyslog's omprog restarts the program). Exit 0 on success or when the reader of
+ * stdout went away, 1 on a read or write error, 2 on a bad option or unreadable input file.
+ */
+import { accessSync, constants, readFileSync } from 'node:fs'
+import { HELP, UsageError, parseCommandLine, type Settings } from './cli/options.js'
+
+function fail (status: number, message: string): never {
+  process.stderr.write(`netfilter: ${message}\n`)
+  process.exit(status)
+}
+
+function readable (file: string): void {
+  if (file === '-') return
+  try {
+    accessSync(file, constants.R_OK)
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    fail(2, `cannot read ${file}: ${e.code ?? e.message}`)
+  }
+}
+
+async function main (): Promise<void> {
+  let settings: Settings
+  try {
+    settings = parseCommandLine(process.argv.slice(2))
+  } catch (err) {
+    if (err instanceof UsageError) fail(2, `${err.message}\nTry 'netfilter --help' for more information.`)
+    throw err
+  }
+  if (settings.help) {
+    process.stdout.write(HELP)
+    return
+  }
+  if (settings.version) {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+    process.stdout.write(`netfilter ${pkg.version}\n`)
+    return
+  }
+  settings.files.forEach(readable)
+
+  const { run } = await import('./pipeline.js')
+  const { DEFAULT_KEEP_FAMILIES } = await import('./selection/select.js')
+  const stop = new AbortController()
+  // SIGTERM (auditd, rsyslog, systemd) and SIGINT: stop reading, complete and write what was read.
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort())
+
+  let result
+  try {
+    result = await run({
+      files: settings.files,
+      eventTimeoutMs: settings.eventTimeoutMs,
+      idleTimeoutMs: settings.idleTimeoutMs,
+      maxInflight: settings.maxInflight,
+      maxLineBytes: settings.maxLineBytes,
+      keepFamilies: DEFAULT_KEEP_FAMILIES
+    }, { stdin: process.stdin, stdout: process.stdout, signal: stop.signal })
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    fail(1, `read error: ${e.message}`)
+  }
+  if (settings.stats) process.stderr.write(JSON.stringify(result.stats) + '\n')
+  if (result.outputError !== null) fail(1, `write error: ${result.outputError.message}`)
+  // Input may still be open (a closed reader stops us early); nothing more is to be read.
+  process.exit(0)
+}
+
+main().catch((err: unknown) => fail(1, (err as Error).stack ?? String(err)))

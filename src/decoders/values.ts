@@ -1,0 +1,40 @@
+/**
+ * Decoders for single field values as the kernel writes them.
+ * Untrusted strings (comm, exe, cwd, key, proctitle…) come quoted when plain, hex-encoded when they
+ * hold a space, quote or control byte, or "(null)" when absent. Ids use 4294967295 (-1) for "unset".
+ */
+import { decodeHex } from './hex.js'
+
+/** A string field: "text" → text, (null) or (none) → null, hex → decoded UTF-8, else the raw text. */
+export function decodeString (raw: string | undefined): string | null {
+  if (raw === undefined || raw === '(null)' || raw === '(none)' || raw === '?') return null
+  const c = raw.charCodeAt(0)
+  if ((c === 0x22 || c === 0x27) && raw.length >= 2 && raw.charCodeAt(raw.length - 1) === c) return raw.slice(1, -1)
+  const b = decodeHex(raw)
+  return b === null ? raw : b.toString('utf8')
+}
+
+/** The key field: several rule keys arrive hex-encoded, joined by 0x01. */
+export function decodeKeys (raw: string | undefined): string[] {
+  const s = decodeString(raw)
+  return s === null ? [] : s.split('\x01')
+}
+
+/** A decimal integer field, or null if absent or not a number. */
+export function decodeInt (raw: string | undefined): number | null {
+  if (raw === undefined || !/^-?\d{1,20}$/.test(raw)) return null
+  const n = Number(raw)
+  return Number.isSafeInteger(n) ? n : null
+}
+
+/** A hex integer field (syscall arguments a0…a3), or null. Values above 2^53 lose precision. */
+export function decodeHexInt (raw: string | undefined): number | null {
+  if (raw === undefined || !/^[0-9a-fA-F]{1,16}$/.test(raw)) return null
+  return parseInt(raw, 16)
+}
+
+/** A user, group or session id: 4294967295 and -1 mean "unset" and become null. */
+export function decodeId (raw: string | undefined): number | null {
+  const n = decodeInt(raw)
+  return n === null || n === 4294967295 || n === -1 ? null : n
+}

@@ -1,0 +1,228 @@
+/**
+ * Stage 3: records → events.
+ * In: record headers (kind, node, id) with the record bodies the selection may need. Out: completed
+ * PendingEvents through a callback, each once. Records are grouped by (node, seconds.millis:serial)
+ * in any order. An event completes on EOE (plugin streams), once the log's own clock for its node
+ * has moved eventTimeoutMs past it (log files carry no EOE), after idleTimeoutMs of wall-clock
+ * silence (live streams), when memory is short (the oldest is completed early: "evicted") or at the
+ * end of input. Records of an event that already completed are dropped and counted as duplicates.
+ */
+import {
+  KIND_EOE, KIND_PROCTITLE, KIND_SOCKADDR, KIND_SOCKETCALL, KIND_SYSCALL
+} from '../records/header.js'
+
+export interface PendingEvent {
+  node: string | null
+  sec: number
+  ms: number
+  serial: number
+  /** sec * 1000 + ms */
+  timeMs: number
+  /** Bodies (text after "): ") of the records the selection and decoders read; others are only counted. */
+  syscall: string | null
+  sockaddrs: string[] | null
+  proctitle: string | null
+  socketcall: string | null
+  records: number
+  /** Wall-clock ms when the last record arrived. */
+  lastSeen: number
+}
+
+export type CompletionReason = 'eoe' | 'timeout' | 'idle' | 'evicted' | 'end'
+export type EventSink = (ev: PendingEvent, reason: CompletionReason) => void
+
+export interface AssemblerOptions {
+  /** Complete an event once its node's log time is this far past it (auditd's end_of_event_timeout). */
+  eventTimeoutMs: number
+  /** Most events in flight at once; beyond it the oldest is completed early. */
+  maxInflight: number
+  /** How many completed event ids per node are remembered to drop re-deliveries. */
+  doneMemory: number
+}
+
+export const DEFAULT_ASSEMBLER_OPTIONS: AssemblerOptions = {
+  eventTimeoutMs: 2000,
+  maxInflight: 16384,
+  doneMemory: 65536
+}
+
+/**
+ * Events are looked up by a number, not a string, to keep string building off the hot path:
+ * serial * 2^21 + (time in ms mod 2^21) stays below 2^53 for any 32-bit serial. Two different
+ * events can only share it with the same serial and times 35 minutes apart; the stored time is
+ * compared to tell them apart.
+ */
+const TIME_MOD = 2097152
+function eventKey (serial: number, timeMs: number): number {
+  return serial * TIME_MOD + (timeMs % TIME_MOD)
+}
+
+/** Per-node state: each node has its own serials and its own clock. */
+class NodeState {
+  readonly inflight = new Map<number, PendingEvent>()
+  /** Recently completed events: key → timeMs, oldest first. */
+  readonly done = new Map<number, number>()
+  /** Newest log time seen on this node. */
+  watermark = 0
+  /** Log time at which the next timeout sweep is due. */
+  nextSweep = 0
+  constructor (readonly node: string | null) {}
+}
+
+/** Timeout sweeps run at most this often in log time: inflight is scanned, not indexed by time. */
+const SWEEP_PERIOD_MS = 250
+
+export interface AssemblerCounters {
+  events: number
+  duplicates: number
+  evicted: number
+}
+
+export class EventAssembler {
+  readonly counters: AssemblerCounters = { events: 0, duplicates: 0, evicted: 0 }
+  readonly #opts: AssemblerOptions
+  readonly #emit: EventSink
+  readonly #nodes = new Map<string | null, NodeState>()
+  #lastNode: NodeState | null = null
+  #inflightCount = 0
+
+  constructor (emit: EventSink, opts: Partial<AssemblerOptions> = {}) {
+    this.#emit = emit
+    this.#opts = { ...DEFAULT_ASSEMBLER_OPTIONS, ...opts }
+  }
+
+  get inflight (): number {
+    return this.#inflightCount
+  }
+
+  /**
+   * Adds one record. body is the text after "): " for the kinds kept (SYSCALL, SOCKADDR, PROCTITLE,
+   * SOCKETCALL); for other kinds the caller passes null and the record is only counted.
+   */
+  push (node: string | null, sec: number, ms: number, serial: number, kind: number,
+    body: string | null, now: number): void {
+    const ns = this.#node(node)
+    const timeMs = sec * 1000 + ms
+    const key = eventKey(serial, timeMs)
+    let ev = ns.inflight.get(key)
+    if (ev !== undefined && ev.timeMs !== timeMs) {
+      // Same key, another event (a serial reused after a reboot): the old one is surely complete.
+      this.#complete(ns, key, ev, 'timeout')
+      ev = undefined
+    }
+    if (ev === undefined) {
+      if (ns.done.get(key) === timeMs) {
+        // A re-delivered record (rsyslog retries, a replayed file), or a late EOE: already emitted.
+        if (kind !== KIND_EOE) this.counters.duplicates++
+        return
+      }
+      if (kind === KIND_EOE) return // EOE of an event we never saw a record of: nothing to complete.
+      if (this.#inflightCount >= this.#opts.maxInflight) this.#evictOldest(ns)
+      ev = {
+        node, sec, ms, serial, timeMs,
+        syscall: null, sockaddrs: null, proctitle: null, socketcall: null,
+        records: 0, lastSeen: now
+      }
+      ns.inflight.set(key, ev)
+      this.#inflightCount++
+      this.counters.events++
+    }
+    ev.lastSeen = now
+    switch (kind) {
+      case KIND_EOE:
+        this.#complete(ns, key, ev, 'eoe')
+        return
+      case KIND_SYSCALL:
+        if (ev.syscall === null) ev.syscall = body
+        break
+      case KIND_SOCKADDR:
+        if (body !== null) {
+          if (ev.sockaddrs === null) ev.sockaddrs = [body]
+          else ev.sockaddrs.push(body)
+        }
+        break
+      case KIND_PROCTITLE:
+        if (ev.proctitle === null) ev.proctitle = body
+        break
+      case KIND_SOCKETCALL:
+        if (ev.socketcall === null) ev.socketcall = body
+        break
+    }
+    ev.records++
+    if (timeMs > ns.watermark) {
+      ns.watermark = timeMs
+      if (timeMs >= ns.nextSweep) this.#sweepLogTime(ns)
+    }
+  }
+
+  /** Completes events that got no record for idleMs of wall-clock time. Returns the earliest next deadline, or -1. */
+  sweepIdle (now: number, idleMs: number): number {
+    let next = -1
+    for (const ns of this.#nodes.values()) {
+      for (const [key, ev] of ns.inflight) {
+        const due = ev.lastSeen + idleMs
+        if (due <= now) this.#complete(ns, key, ev, 'idle')
+        else if (next < 0 || due < next) next = due
+      }
+    }
+    return next
+  }
+
+  /** End of input: completes every event still in flight, oldest first. */
+  flush (): void {
+    for (const ns of this.#nodes.values()) {
+      for (const [key, ev] of ns.inflight) this.#complete(ns, key, ev, 'end')
+    }
+  }
+
+  #node (node: string | null): NodeState {
+    const last = this.#lastNode
+    if (last !== null && last.node === node) return last
+    let ns = this.#nodes.get(node)
+    if (ns === undefined) {
+      ns = new NodeState(node)
+      this.#nodes.set(node, ns)
+    }
+    this.#lastNode = ns
+    return ns
+  }
+
+  /**
+   * Completes the events of ns whose time is eventTimeoutMs behind the watermark. The map is in
+   * arrival order, which is nearly time order; the scan stops at the first event still young, so an
+   * older event that arrived late waits for a later sweep (or the end of input).
+   */
+  #sweepLogTime (ns: NodeState): void {
+    ns.nextSweep = ns.watermark + SWEEP_PERIOD_MS
+    const limit = ns.watermark - this.#opts.eventTimeoutMs
+    for (const [key, ev] of ns.inflight) {
+      if (ev.timeMs > limit) break
+      this.#complete(ns, key, ev, 'timeout')
+    }
+  }
+
+  /** Makes room for one more event: completes the oldest arrival of this node (or of any node). */
+  #evictOldest (current: NodeState): void {
+    const candidates = current.inflight.size > 0 ? [current] : this.#nodes.values()
+    for (const ns of candidates) {
+      for (const [key, ev] of ns.inflight) {
+        this.counters.evicted++
+        this.#complete(ns, key, ev, 'evicted')
+        return
+      }
+    }
+  }
+
+  #complete (ns: NodeState, key: number, ev: PendingEvent, reason: CompletionReason): void {
+    ns.inflight.delete(key)
+    this.#inflightCount--
+    ns.done.set(key, ev.timeMs)
+    if (ns.done.size > this.#opts.doneMemory) {
+      for (const oldest of ns.done.keys()) {
+        ns.done.delete(oldest)
+        break
+      }
+    }
+    this.#emit(ev, reason)
+  }
+}

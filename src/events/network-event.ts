@@ -1,0 +1,130 @@
+/**
+ * Stage 4: a kept event's records → the output record (native format, schemas/event.schema.json).
+ * In: the PendingEvent and the selection's Verdict. Out: a NetworkEvent, a plain object ready for
+ * JSON. Only kept events get here, so this is where records are fully parsed and decoded.
+ */
+import type { PendingEvent } from './assembler.js'
+import type { Verdict } from '../selection/select.js'
+import { parseFields } from '../records/fields.js'
+import { findField } from '../records/find-field.js'
+import { decodeSockaddr, familyName, isSockaddrError } from '../decoders/sockaddr.js'
+import { decodeProctitle } from '../decoders/proctitle.js'
+import { errnoName } from '../decoders/syscall.js'
+import { decodeHexInt, decodeId, decodeInt, decodeKeys, decodeString } from '../decoders/values.js'
+
+/** An address with its family left out, e.g. { ip, port } or { ip, port, flowinfo, scope_id }. */
+export interface Endpoint {
+  ip?: string
+  port?: number
+  flowinfo?: number
+  scope_id?: number
+  ipv4_mapped?: true
+  [field: string]: unknown
+}
+
+export type Result = 'success' | 'in_progress' | 'failed'
+
+export interface NetworkEvent {
+  time: string
+  event_id: string
+  node: string | null
+  syscall: string | null
+  arch: string | null
+  result: Result
+  exit: number | null
+  errno: string | null
+  family: string
+  remote: Endpoint | null
+  local: Endpoint | null
+  fd: number | null
+  process: { pid: number | null, ppid: number | null, exe: string | null, comm: string | null, argv: string[] | null }
+  user: { uid: number | null, euid: number | null, gid: number | null, auid: number | null, ses: number | null }
+  tty: string | null
+  key: string | null
+  keys?: string[]
+  socketcall?: true
+  decode_error?: string
+}
+
+/** Calls whose sockaddr is the local end; every other call's sockaddr is the peer. */
+const LOCAL_ADDRESS_CALLS: ReadonlySet<string> = new Set(['bind', 'getsockname'])
+
+export function eventId (ev: PendingEvent): string {
+  const ms = ev.ms < 10 ? `00${ev.ms}` : ev.ms < 100 ? `0${ev.ms}` : String(ev.ms)
+  return `${ev.sec}.${ms}:${ev.serial}`
+}
+
+function resultOf (success: string | undefined, syscall: string | null, errno: string | null, exit: number | null): Result {
+  if (success === 'yes') return 'success'
+  // A non-blocking connect returns EINPROGRESS (or EALREADY when repeated) and completes later:
+  // curl, Node and Go always look like this, so it is not a failure.
+  if (syscall === 'connect' && (errno === 'EINPROGRESS' || errno === 'EALREADY')) return 'in_progress'
+  if (success === 'no') return 'failed'
+  return exit !== null && exit < 0 ? 'failed' : 'success'
+}
+
+export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
+  const f = parseFields(ev.syscall ?? '')
+  const exit = decodeInt(f.get('exit'))
+  const errno = exit !== null && exit < 0 ? errnoName(-exit) : null
+  const keys = decodeKeys(f.get('key'))
+
+  let remote: Endpoint | null = null
+  let local: Endpoint | null = null
+  let decodeError: string | null = null
+  if (v.sockaddrIndex >= 0) {
+    const hex = findField((ev.sockaddrs as string[])[v.sockaddrIndex] as string, 'saddr') ?? ''
+    const addr = decodeSockaddr(hex, v.arch === null ? null : v.arch.littleEndian)
+    if (isSockaddrError(addr)) {
+      decodeError = addr.error
+    } else {
+      const { family: _family, ...endpoint } = addr
+      if (v.syscall !== null && LOCAL_ADDRESS_CALLS.has(v.syscall)) local = endpoint
+      else remote = endpoint
+    }
+  }
+
+  let fd: number | null
+  if (v.syscall === 'socket') {
+    fd = exit !== null && exit >= 0 ? exit : null
+  } else {
+    const args = v.viaSocketcall && ev.socketcall !== null ? ev.socketcall : null
+    fd = decodeHexInt(args !== null ? findField(args, 'a0') : f.get('a0'))
+  }
+
+  const tty = f.get('tty')
+  const out: NetworkEvent = {
+    time: new Date(ev.timeMs).toISOString(),
+    event_id: eventId(ev),
+    node: ev.node,
+    syscall: v.syscall ?? (v.syscallNumber === null ? null : String(v.syscallNumber)),
+    arch: v.arch === null ? null : v.arch.name,
+    result: resultOf(f.get('success'), v.syscall, errno, exit),
+    exit,
+    errno,
+    family: familyName(v.family),
+    remote,
+    local,
+    fd,
+    process: {
+      pid: decodeInt(f.get('pid')),
+      ppid: decodeInt(f.get('ppid')),
+      exe: decodeString(f.get('exe')),
+      comm: decodeString(f.get('comm')),
+      argv: ev.proctitle === null ? null : decodeProctitle(findField(ev.proctitle, 'proctitle') ?? '')
+    },
+    user: {
+      uid: decodeId(f.get('uid')),
+      euid: decodeId(f.get('euid')),
+      gid: decodeId(f.get('gid')),
+      auid: decodeId(f.get('auid')),
+      ses: decodeId(f.get('ses'))
+    },
+    tty: tty === undefined || tty === '(none)' ? null : tty,
+    key: keys[0] ?? null
+  }
+  if (keys.length > 1) out.keys = keys
+  if (v.viaSocketcall) out.socketcall = true
+  if (decodeError !== null) out.decode_error = decodeError
+  return out
+}

@@ -1,0 +1,164 @@
+/**
+ * The filter core, without I/O: bytes in, JSON lines out.
+ * Wires the stages together — lines → record headers → events → selection → output records — and
+ * keeps the counters that --stats prints. The caller (pipeline.ts) owns streams, timers and signals.
+ */
+import { LineSplitter } from './lines/line-splitter.js'
+import {
+  HEADER_FOREIGN, HEADER_OK, KIND_OTHER, KIND_EOE, RecordHeader, scanHeader
+} from './records/header.js'
+import { EventAssembler, type CompletionReason, type PendingEvent } from './events/assembler.js'
+import { DEFAULT_KEEP_FAMILIES, DROP_REASONS, selectEvent, type DropReason } from './selection/select.js'
+import { buildNetworkEvent, type NetworkEvent } from './events/network-event.js'
+
+export interface FilterOptions {
+  /** See AssemblerOptions. */
+  eventTimeoutMs: number
+  maxInflight: number
+  /** Address families whose events are kept. */
+  keepFamilies: ReadonlySet<number>
+  /** Longer lines are dropped and counted as malformed. */
+  maxLineBytes: number
+}
+
+export const DEFAULT_FILTER_OPTIONS: FilterOptions = {
+  eventTimeoutMs: 2000,
+  maxInflight: 16384,
+  keepFamilies: DEFAULT_KEEP_FAMILIES,
+  maxLineBytes: 1 << 20
+}
+
+/** The --stats summary. */
+export interface Stats {
+  lines: number
+  records: number
+  events: number
+  kept: number
+  dropped: Record<DropReason, number>
+  /** Lines that started like an audit record but could not be read, plus overlong lines. */
+  malformed: number
+  /** Lines without "type=": other programs' output mixed into the stream. */
+  foreign: number
+  /** Records of an event already emitted (re-delivered input). */
+  duplicates: number
+  /** Events completed early because too many were in flight. */
+  evicted: number
+  /** Kept events whose address could not be decoded (emitted with decode_error). */
+  decode_errors: number
+  /** Events still waiting for their last record. */
+  inflight: number
+}
+
+export type OutputHandler = (event: NetworkEvent) => void
+
+export class NetFilter {
+  readonly #splitter: LineSplitter
+  readonly #assembler: EventAssembler
+  readonly #header = new RecordHeader()
+  readonly #keepFamilies: ReadonlySet<number>
+  readonly #onEvent: OutputHandler
+  /** Wall-clock time of the chunk being processed, stamped on its records for the idle timeout. */
+  #now = 0
+  /** Last node name and its bytes: node names repeat on every line, so the string is reused. */
+  #nodeBytes: Buffer | null = null
+  #nodeName: string | null = null
+
+  #lines = 0
+  #records = 0
+  #kept = 0
+  #malformed = 0
+  #foreign = 0
+  #decodeErrors = 0
+  readonly #dropped: Record<DropReason, number>
+
+  constructor (onEvent: OutputHandler, opts: Partial<FilterOptions> = {}) {
+    const o = { ...DEFAULT_FILTER_OPTIONS, ...opts }
+    this.#onEvent = onEvent
+    this.#keepFamilies = o.keepFamilies
+    this.#splitter = new LineSplitter((buf, s, e) => this.#line(buf, s, e), o.maxLineBytes)
+    this.#assembler = new EventAssembler((ev, why) => this.#complete(ev, why), {
+      eventTimeoutMs: o.eventTimeoutMs,
+      maxInflight: o.maxInflight
+    })
+    this.#dropped = Object.fromEntries(DROP_REASONS.map(r => [r, 0])) as Record<DropReason, number>
+  }
+
+  /** Feeds a chunk of input; now is the wall-clock time it arrived. */
+  push (chunk: Buffer, now = 0): void {
+    this.#now = now
+    this.#splitter.push(chunk)
+  }
+
+  /** Completes events idle for idleMs; returns the next deadline (ms) or -1 if nothing waits. */
+  sweepIdle (now: number, idleMs: number): number {
+    return this.#assembler.sweepIdle(now, idleMs)
+  }
+
+  /** End of all input: the last partial line is read and every pending event is completed. */
+  end (): void {
+    this.#splitter.end()
+    this.#assembler.flush()
+  }
+
+  get inflight (): number {
+    return this.#assembler.inflight
+  }
+
+  stats (): Stats {
+    const a = this.#assembler.counters
+    return {
+      lines: this.#lines,
+      records: this.#records,
+      events: a.events,
+      kept: this.#kept,
+      dropped: { ...this.#dropped },
+      malformed: this.#malformed + this.#splitter.overlong,
+      foreign: this.#foreign,
+      duplicates: a.duplicates,
+      evicted: a.evicted,
+      decode_errors: this.#decodeErrors,
+      inflight: this.#assembler.inflight
+    }
+  }
+
+  #line (buf: Buffer, start: number, end: number): void {
+    this.#lines++
+    if (end === start) return
+    const h = this.#header
+    const r = scanHeader(buf, start, end, h)
+    if (r !== HEADER_OK) {
+      if (r === HEADER_FOREIGN) this.#foreign++
+      else this.#malformed++
+      return
+    }
+    this.#records++
+    const node = h.nodeStart < 0 ? null : this.#node(buf, h.nodeStart, h.nodeEnd)
+    // Only the bodies the selection reads are turned into strings; the rest (PATH, CWD, EXECVE…)
+    // are counted and forgotten. latin1 is a plain byte copy; the kernel's own fields are ASCII
+    // (it hex-encodes anything else), and decoders re-read UTF-8 where it can occur.
+    const body = h.kind === KIND_OTHER || h.kind === KIND_EOE ? null : buf.toString('latin1', h.bodyStart, end)
+    this.#assembler.push(node, h.sec, h.ms, h.serial, h.kind, body, this.#now)
+  }
+
+  #node (buf: Buffer, s: number, e: number): string {
+    const last = this.#nodeBytes
+    if (last !== null && last.length === e - s && buf.compare(last, 0, last.length, s, e) === 0) {
+      return this.#nodeName as string
+    }
+    this.#nodeBytes = Buffer.from(buf.subarray(s, e))
+    this.#nodeName = buf.toString('utf8', s, e)
+    return this.#nodeName
+  }
+
+  #complete (ev: PendingEvent, _why: CompletionReason): void {
+    const v = selectEvent(ev, this.#keepFamilies)
+    if (!v.keep) {
+      this.#dropped[v.reason ?? 'not_network']++
+      return
+    }
+    const out = buildNetworkEvent(ev, v)
+    if (out.decode_error !== undefined) this.#decodeErrors++
+    this.#kept++
+    this.#onEvent(out)
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Stage 5: the secondary selection — which completed events are network events.
+ * In: a PendingEvent (raw record bodies). Out: a Verdict: keep (and which SOCKADDR to report) or
+ * the reason for dropping. Reads only arch, syscall, a0 and the first bytes of saddr, so the 90 %
+ * of events that are dropped are never fully parsed.
+ *
+ * Kept: any event with a SOCKADDR whose family is in keepFamilies (AF_INET, AF_INET6 by default),
+ * and socket() calls (direct or through socketcall) whose domain a0 is in keepFamilies.
+ */
+import type { PendingEvent } from '../events/assembler.js'
+import { findField } from '../records/find-field.js'
+import { decodeArch, type ArchInfo } from '../decoders/arch.js'
+import { resolveSocketcall, syscallName } from '../decoders/syscall.js'
+import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX, peekFamily } from '../decoders/sockaddr.js'
+
+export type DropReason = 'unix' | 'netlink' | 'packet' | 'other_family' | 'not_network' | 'malformed'
+export const DROP_REASONS: readonly DropReason[] = ['unix', 'netlink', 'packet', 'other_family', 'not_network', 'malformed']
+
+export interface Verdict {
+  keep: boolean
+  /** Why it was dropped (null when kept). */
+  reason: DropReason | null
+  /** Index in ev.sockaddrs of the address to report, -1 for a socket() event. */
+  sockaddrIndex: number
+  /** Address family number of the kept address (or socket() domain). */
+  family: number
+  arch: ArchInfo | null
+  /** Syscall name, socketcall(2) resolved to the call it made; null if unknown. */
+  syscall: string | null
+  syscallNumber: number | null
+  /** True when syscall came from socketcall(2)'s a0. */
+  viaSocketcall: boolean
+}
+
+export const DEFAULT_KEEP_FAMILIES: ReadonlySet<number> = new Set([AF_INET, AF_INET6])
+
+function reasonForFamily (family: number): DropReason {
+  switch (family) {
+    case AF_UNIX: return 'unix'
+    case AF_NETLINK: return 'netlink'
+    case AF_PACKET: return 'packet'
+    case -1: return 'malformed'
+    default: return 'other_family'
+  }
+}
+
+/** arch, syscall name and number of an event's SYSCALL record, socketcall resolved. */
+export function identifySyscall (ev: PendingEvent): Pick<Verdict, 'arch' | 'syscall' | 'syscallNumber' | 'viaSocketcall'> {
+  const body = ev.syscall
+  if (body === null) return { arch: null, syscall: null, syscallNumber: null, viaSocketcall: false }
+  const archText = findField(body, 'arch')
+  const arch = archText === undefined ? null : decodeArch(archText)
+  const numText = findField(body, 'syscall')
+  const num = numText === undefined ? NaN : Number(numText)
+  const syscallNumber = Number.isInteger(num) ? num : null
+  let syscall = arch !== null && syscallNumber !== null ? syscallName(arch.name, syscallNumber) : null
+  let viaSocketcall = false
+  if (syscall === 'socketcall') {
+    const a0 = findField(body, 'a0')
+    const call = a0 === undefined ? null : resolveSocketcall(parseInt(a0, 16))
+    if (call !== null) {
+      syscall = call
+      viaSocketcall = true
+    }
+  }
+  return { arch, syscall, syscallNumber, viaSocketcall }
+}
+
+/** socket()'s domain: a0 of the call, or of the SOCKETCALL record when made through socketcall(2). */
+function socketDomain (ev: PendingEvent, viaSocketcall: boolean): number {
+  const body = viaSocketcall ? ev.socketcall : ev.syscall
+  if (body === null) return -1
+  const a0 = findField(body, 'a0')
+  if (a0 === undefined || !/^[0-9a-fA-F]{1,8}$/.test(a0)) return -1
+  return parseInt(a0, 16)
+}
+
+export function selectEvent (ev: PendingEvent, keepFamilies: ReadonlySet<number> = DEFAULT_KEEP_FAMILIES): Verdict {
+  const id = identifySyscall(ev)
+  const le = id.arch === null ? null : id.arch.littleEndian
+  let firstFamily: number | null = null
+  const sockaddrs = ev.sockaddrs
+  if (sockaddrs !== null) {
+    for (let i = 0; i < sockaddrs.length; i++) {
+      const hex = findField(sockaddrs[i] as string, 'saddr')
+      const family = hex === undefined ? -1 : peekFamily(hex, le)
+      if (family >= 0 && keepFamilies.has(family)) {
+        return { keep: true, reason: null, sockaddrIndex: i, family, ...id }
+      }
+      if (firstFamily === null) firstFamily = family
+    }
+  }
+  if (id.syscall === 'socket') {
+    const domain = socketDomain(ev, id.viaSocketcall)
+    if (keepFamilies.has(domain)) return { keep: true, reason: null, sockaddrIndex: -1, family: domain, ...id }
+    if (firstFamily === null) firstFamily = domain
+  }
+  const reason = firstFamily === null ? 'not_network' : reasonForFamily(firstFamily)
+  return { keep: false, reason, sockaddrIndex: -1, family: firstFamily ?? -1, ...id }
+}

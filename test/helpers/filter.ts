@@ -1,0 +1,91 @@
+/**
+ * Test helpers: run the filter core in-process or the built CLI as a child process, and validate
+ * every output record against the JSON Schema of its format.
+ */
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { gunzipSync } from 'node:zlib'
+import { Ajv, type ValidateFunction } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import { NetFilter, type FilterOptions, type Stats } from '../../src/filter.js'
+import type { NetworkEvent } from '../../src/events/network-event.js'
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const BIN = `${ROOT}dist/bin.js`
+export const SHARED = `${ROOT}../shared`
+
+// ajv-formats is CommonJS; its default export arrives wrapped under ESM.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as
+  (ajv: Ajv) => Ajv
+const ajv = new Ajv({ allErrors: true, strict: true })
+addFormats(ajv)
+const validators = new Map<string, ValidateFunction>()
+
+/** Validates a record against schemas/<name>.schema.json; returns the errors as text ([] = valid). */
+export function schemaErrors (record: unknown, name = 'event'): string[] {
+  let validate = validators.get(name)
+  if (validate === undefined) {
+    validate = ajv.compile(JSON.parse(readFileSync(`${ROOT}schemas/${name}.schema.json`, 'utf8')) as object)
+    validators.set(name, validate)
+  }
+  if (validate(record)) return []
+  return (validate.errors ?? []).map(e => `${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`)
+}
+
+/** Throws, naming the first invalid record, unless every record is valid. */
+export function assertSchemaValid (records: readonly unknown[], name = 'event'): void {
+  for (const r of records) {
+    const errors = schemaErrors(r, name)
+    if (errors.length > 0) throw new Error(`schema ${name}: ${errors.join('; ')} in ${JSON.stringify(r)}`)
+  }
+}
+
+export interface FilterRun { events: NetworkEvent[], stats: Stats }
+
+/**
+ * Runs the filter core over text or bytes, in chunks of chunkSize bytes (to exercise records split
+ * across chunks), and checks every output record against the schema.
+ */
+export function runFilter (input: string | Buffer, opts: Partial<FilterOptions> = {}, chunkSize = 0): FilterRun {
+  const events: NetworkEvent[] = []
+  const f = new NetFilter(ev => events.push(ev), opts)
+  const buf = typeof input === 'string' ? Buffer.from(input) : input
+  if (chunkSize <= 0) f.push(buf)
+  else for (let i = 0; i < buf.length; i += chunkSize) f.push(buf.subarray(i, i + chunkSize))
+  f.end()
+  assertSchemaValid(events)
+  return { events, stats: f.stats() }
+}
+
+/** Reads a file from ../shared (gunzipped if .gz), or returns null when ../shared is absent. */
+export function readShared (rel: string): Buffer | null {
+  let data: Buffer
+  try {
+    data = readFileSync(`${SHARED}/${rel}`)
+  } catch {
+    return null
+  }
+  return rel.endsWith('.gz') ? gunzipSync(data) : data
+}
+
+export interface CliRun { status: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
+
+/** Runs dist/bin.js with args, feeding input on stdin (closed after it). */
+export async function runCli (args: string[], input: string | Buffer = '', env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, TZ: 'UTC', ...env } })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+  child.stdin.on('error', () => {})
+  child.stdin.end(input)
+  return await new Promise(resolve => {
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }))
+  })
+}
+
+/** Parses JSON lines. */
+export function jsonLines<T = NetworkEvent> (text: string): T[] {
+  return text.split('\n').filter(l => l.length > 0).map(l => JSON.parse(l) as T)
+}
