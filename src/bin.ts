@@ -24,6 +24,11 @@ function readable (file: string): void {
 }
 
 async function main (): Promise<void> {
+  // SIGTERM (auditd, rsyslog, systemd) and SIGINT: stop reading, then complete and write what was
+  // read. Installed first, so a signal that arrives during start-up is not fatal.
+  const stop = new AbortController()
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort())
+
   let settings: Settings
   try {
     settings = parseCommandLine(process.argv.slice(2))
@@ -44,10 +49,6 @@ async function main (): Promise<void> {
 
   const { run } = await import('./pipeline.js')
   const { DEFAULT_KEEP_FAMILIES } = await import('./selection/select.js')
-  const stop = new AbortController()
-  // SIGTERM (auditd, rsyslog, systemd) and SIGINT: stop reading, complete and write what was read.
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort())
-
   let result
   try {
     result = await run({

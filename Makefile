@@ -1,0 +1,41 @@
+# netfilter — every set-up step lives here, so a fresh Debian machine with Node 20 needs only:
+#   make demo   install, build, run the filter on the bundled example
+#   make test   install what the tests need, type-check, run every test
+.DEFAULT_GOAL := demo
+NODE_BIN := node_modules/.bin
+
+.PHONY: install build demo test typecheck test-deps bench check-generated clean
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.installed
+
+dist/bin.js: node_modules/.installed tsconfig.json tsconfig.build.json $(shell find src -name '*.ts')
+	$(NODE_BIN)/tsc -p tsconfig.build.json
+	@chmod +x dist/bin.js
+
+build: dist/bin.js
+
+demo: build
+	@echo '== netfilter --stats examples/audit.log   (127 audit records: python, curl, wget, perl, node; unix and packet noise)'
+	node dist/bin.js --stats examples/audit.log
+
+typecheck: install
+	$(NODE_BIN)/tsc -p tsconfig.json --noEmit
+
+test-deps:
+	scripts/install-test-deps.sh
+
+test: build test-deps typecheck
+	$(NODE_BIN)/tap
+
+bench: build
+	node bench/run.js
+
+check-generated:
+	node scripts/gen-tables.mjs --check
+
+clean:
+	rm -rf dist .tap coverage node_modules/.installed

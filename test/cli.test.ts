@@ -1,0 +1,167 @@
+/**
+ * The netfilter command as users run it: flags, exit statuses, files and stdin, gzip, --stats,
+ * a reader that goes away, live input and signals. Runs the built dist/bin.js.
+ */
+import t from 'tap'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { gzipSync } from 'node:zlib'
+import { BIN, ROOT, assertSchemaValid, jsonLines, runCli } from './helpers/filter.js'
+import { HELP } from '../src/cli/options.js'
+
+const EXAMPLE = `${ROOT}examples/audit.log`
+const example = readFileSync(EXAMPLE)
+const tmp = mkdtempSync(`${tmpdir()}/netfilter-cli-`)
+
+const CONNECT = [
+  'type=SYSCALL msg=audit(1795640829.926:95900): arch=c000003e syscall=42 success=yes exit=0 a0=9 a1=7ffc6604b480 a2=10 a3=0 items=0 ppid=18118 pid=18190 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm="python3" exe="/usr/bin/python3.11" key="net_connect"',
+  'type=SOCKADDR msg=audit(1795640829.926:95900): saddr=02000BB87F0000010000000000000000',
+  'type=PROCTITLE msg=audit(1795640829.926:95900): proctitle=707974686F6E33002D63007072696E742831290A'
+].join('\n') + '\n'
+
+/** The example log repeated n times with serials shifted, so every copy is a distinct event. */
+function bigInput (n: number): Buffer {
+  const text = example.toString('latin1')
+  const parts: string[] = []
+  for (let i = 0; i < n; i++) parts.push(text.replace(/:(\d+)\)/g, (_m, s: string) => `:${Number(s) + i * 1000000})`))
+  return Buffer.from(parts.join(''), 'latin1')
+}
+
+t.test('--help explains every option and exits 0', async t => {
+  const r = await runCli(['--help'])
+  t.equal(r.status, 0)
+  t.equal(r.stdout, HELP)
+  for (const flag of ['--stats', '--event-timeout', '--idle-timeout', '--max-inflight', '--max-line-bytes', '--help', '--version']) {
+    t.match(r.stdout, flag, `help mentions ${flag}`)
+  }
+  t.match(r.stdout, /Examples:/, 'help has examples')
+})
+
+t.test('-h is --help and -V prints the package version', async t => {
+  t.equal((await runCli(['-h'])).stdout, HELP)
+  const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { version: string }
+  const v = await runCli(['-V'])
+  t.equal(v.status, 0)
+  t.equal(v.stdout, `netfilter ${pkg.version}\n`)
+})
+
+t.test('an unknown flag exits 2 naming the flag', async t => {
+  const r = await runCli(['--frobnicate'])
+  t.equal(r.status, 2)
+  t.match(r.stderr, /--frobnicate/)
+  t.equal(r.stdout, '')
+})
+
+t.test('a bad flag value exits 2 naming the flag and the value', async t => {
+  const cases = [['--event-timeout', 'soon'], ['--idle-timeout=-1'], ['--max-inflight', '0'], ['--max-inflight', '2.5']]
+  for (const args of cases) {
+    const r = await runCli(args)
+    const [flag, value] = args.length === 2 ? args : (args[0] as string).split('=')
+    t.equal(r.status, 2, args.join(' '))
+    t.match(r.stderr, flag as string)
+    t.match(r.stderr, `'${value as string}'`)
+  }
+})
+
+t.test('an unreadable input file exits 2 naming it, before any output', async t => {
+  const r = await runCli([EXAMPLE, `${tmp}/no-such.log`])
+  t.equal(r.status, 2)
+  t.match(r.stderr, 'no-such.log')
+  t.equal(r.stdout, '')
+})
+
+t.test('a file, stdin and "-" give the same events', async t => {
+  const fromFile = await runCli([EXAMPLE])
+  const fromStdin = await runCli([], example)
+  const fromDash = await runCli(['-'], example)
+  t.equal(fromFile.status, 0)
+  const events = jsonLines(fromFile.stdout)
+  assertSchemaValid(events)
+  t.equal(events.length, 41, 'the example holds 41 network events')
+  t.equal(fromStdin.stdout, fromFile.stdout)
+  t.equal(fromDash.stdout, fromFile.stdout)
+})
+
+t.test('gzip input is decompressed, from a file or from stdin', async t => {
+  const gz = `${tmp}/audit.log.gz`
+  writeFileSync(gz, gzipSync(example))
+  const plain = await runCli([EXAMPLE])
+  t.equal((await runCli([gz])).stdout, plain.stdout, 'file.gz')
+  t.equal((await runCli([], gzipSync(example))).stdout, plain.stdout, 'gzip on stdin')
+})
+
+t.test('an event split across two files (audit.log.1 then audit.log) is one event', async t => {
+  const lines = CONNECT.split('\n')
+  writeFileSync(`${tmp}/audit.log.1`, lines.slice(0, 2).join('\n') + '\n')
+  writeFileSync(`${tmp}/audit.log`, lines.slice(2).join('\n'))
+  const r = await runCli([`${tmp}/audit.log.1`, `${tmp}/audit.log`])
+  const events = jsonLines(r.stdout)
+  t.equal(events.length, 1)
+  t.same(events[0]?.process.argv, ['python3', '-c', 'print(1)\n'], 'PROCTITLE from the second file joined the event')
+  t.same(events[0]?.remote, { ip: '127.0.0.1', port: 3000 })
+})
+
+t.test('--stats prints a JSON summary to stderr', async t => {
+  const r = await runCli(['--stats', EXAMPLE])
+  const stats = JSON.parse(r.stderr) as Record<string, unknown>
+  t.match(stats, {
+    lines: 127, records: 127, events: 46, kept: 41,
+    dropped: { unix: 1, packet: 1, netlink: 0, other_family: 0, not_network: 3, malformed: 0 },
+    malformed: 0, evicted: 0
+  })
+})
+
+t.test('a reader that closes early (netfilter | head) ends it quietly with status 0', async t => {
+  const input = `${tmp}/big.log`
+  writeFileSync(input, bigInput(400))
+  const child = spawn(process.execPath, [BIN, input])
+  let stderr = ''
+  child.stderr.on('data', d => { stderr += String(d) })
+  child.stdout.once('data', () => child.stdout.destroy())
+  const [status] = await new Promise<[number | null]>(resolve => child.on('close', s => resolve([s])))
+  t.equal(status, 0)
+  t.equal(stderr, '', 'nothing on stderr')
+})
+
+t.test('on a live stream an event without EOE is written while stdin stays open', async t => {
+  const child = spawn(process.execPath, [BIN, '--idle-timeout', '100'])
+  const first = new Promise<string>(resolve => child.stdout.once('data', d => resolve(String(d))))
+  child.stdin.write(CONNECT)
+  const line = await first
+  t.equal(child.exitCode, null, 'still running: the output came from the idle timer, not EOF')
+  t.match(JSON.parse(line), { event_id: '1795640829.926:95900', syscall: 'connect', remote: { ip: '127.0.0.1', port: 3000 } })
+  child.stdin.end()
+  await new Promise(resolve => child.on('close', resolve))
+})
+
+t.test('SIGTERM mid-event writes the pending event and exits 0', async t => {
+  const child = spawn(process.execPath, [BIN, '--idle-timeout', '0', '--stats'])
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', d => { stdout += String(d) })
+  child.stderr.on('data', d => { stderr += String(d) })
+  // A first event closed by EOE is written at once: seeing it proves the second, pending one
+  // (sent in the same write, without EOE) has been read too.
+  const closed = CONNECT.replaceAll(':95900)', ':95899)') + 'type=EOE msg=audit(1795640829.926:95899): \n'
+  const firstLine = new Promise(resolve => child.stdout.once('data', resolve))
+  child.stdin.write(closed + CONNECT)
+  await firstLine
+  child.kill('SIGTERM')
+  const status = await new Promise(resolve => child.on('close', resolve))
+  t.equal(status, 0)
+  t.same(jsonLines(stdout).map(e => e.event_id), ['1795640829.926:95899', '1795640829.926:95900'],
+    'the pending event was completed and written after the closed one')
+  t.match(JSON.parse(stderr), { records: 7, kept: 2, inflight: 0 })
+})
+
+t.test('end of input completes events that never saw EOE', async t => {
+  const r = await runCli([], CONNECT)
+  t.equal(jsonLines(r.stdout).length, 1)
+})
+
+t.test('the built bin is executable', async t => {
+  chmodSync(BIN, 0o755)
+  const r = await new Promise<number | null>(resolve => spawn(BIN, ['--version']).on('close', resolve))
+  t.equal(r, 0)
+})
