@@ -72,6 +72,13 @@ class NodeState {
 /** Timeout sweeps run at most this often in log time: inflight is scanned, not indexed by time. */
 const SWEEP_PERIOD_MS = 250
 
+/**
+ * A record this far behind its node's newest time means the log went back in time (files read out
+ * of order, a clock set back, a replay): the node's clock restarts there. Records merely out of
+ * order arrive a few seconds late at most.
+ */
+const CLOCK_RESET_MS = 60_000
+
 export interface AssemblerCounters {
   events: number
   duplicates: number
@@ -152,6 +159,8 @@ export class EventAssembler {
     if (timeMs > ns.watermark) {
       ns.watermark = timeMs
       if (timeMs >= ns.nextSweep) this.#sweepLogTime(ns)
+    } else if (timeMs < ns.watermark - CLOCK_RESET_MS) {
+      this.#resetClock(ns, key, timeMs)
     }
   }
 
@@ -199,6 +208,18 @@ export class EventAssembler {
       if (ev.timeMs > limit) break
       this.#complete(ns, key, ev, 'timeout')
     }
+  }
+
+  /**
+   * The node's log went back in time: events from before the jump are complete (nothing after a
+   * minute's jump belongs to them), and the clock restarts at the new time.
+   */
+  #resetClock (ns: NodeState, keep: number, timeMs: number): void {
+    for (const [key, ev] of ns.inflight) {
+      if (key !== keep && ev.timeMs > timeMs + CLOCK_RESET_MS) this.#complete(ns, key, ev, 'timeout')
+    }
+    ns.watermark = timeMs
+    ns.nextSweep = timeMs + SWEEP_PERIOD_MS
   }
 
   /** Makes room for one more event: completes the oldest arrival of this node (or of any node). */

@@ -5,7 +5,6 @@
  */
 import type { PendingEvent } from './assembler.js'
 import type { Verdict } from '../selection/select.js'
-import { parseFields } from '../records/fields.js'
 import { findField } from '../records/find-field.js'
 import { decodeSockaddr, familyName, isSockaddrError } from '../decoders/sockaddr.js'
 import { decodeProctitle } from '../decoders/proctitle.js'
@@ -64,7 +63,10 @@ function resultOf (success: string | undefined, syscall: string | null, errno: s
 }
 
 export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
-  const f = parseFields(ev.syscall ?? '')
+  // The SYSCALL record is written by the kernel, so findField's single search per field is safe
+  // (see find-field.ts) and much cheaper than splitting all of its ~30 (or ~50 ENRICHED) fields.
+  const body = ev.syscall ?? ''
+  const f = { get: (name: string): string | undefined => findField(body, name) }
   const exit = decodeInt(f.get('exit'))
   const errno = exit !== null && exit < 0 ? errnoName(-exit) : null
   const keys = decodeKeys(f.get('key'))
