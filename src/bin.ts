@@ -6,7 +6,8 @@
  * stdout went away, 1 on a read or write error, 2 on a bad option or unreadable input file.
  */
 import { accessSync, constants, readFileSync } from 'node:fs'
-import { HELP, UsageError, parseCommandLine, type Settings } from './cli/options.js'
+import { UsageError, parseCommandLine, type Settings } from './cli/options.js'
+import { HELP } from './cli/help.js'
 
 function fail (status: number, message: string): never {
   process.stderr.write(`netfilter: ${message}\n`)
@@ -48,7 +49,6 @@ async function main (): Promise<void> {
   settings.files.forEach(readable)
 
   const { run } = await import('./pipeline.js')
-  const { DEFAULT_KEEP_FAMILIES } = await import('./selection/select.js')
   let result
   try {
     result = await run({
@@ -57,7 +57,8 @@ async function main (): Promise<void> {
       idleTimeoutMs: settings.idleTimeoutMs,
       maxInflight: settings.maxInflight,
       maxLineBytes: settings.maxLineBytes,
-      keepFamilies: DEFAULT_KEEP_FAMILIES
+      keepFamilies: settings.keepFamilies,
+      filters: settings.filters
     }, { stdin: process.stdin, stdout: process.stdout, signal: stop.signal })
   } catch (err) {
     const e = err as NodeJS.ErrnoException

@@ -10,6 +10,9 @@ import {
 import { EventAssembler, type CompletionReason, type PendingEvent } from './events/assembler.js'
 import { DEFAULT_KEEP_FAMILIES, DROP_REASONS, selectEvent, type DropReason } from './selection/select.js'
 import { buildNetworkEvent, type NetworkEvent } from './events/network-event.js'
+import { FILTER_NAMES, NO_FILTERS, compileFilters, type EventFilter, type FilterName, type FilterSettings } from './selection/filters.js'
+import { SocketContext } from './context/socket-context.js'
+import { findField } from './records/find-field.js'
 
 export interface FilterOptions {
   /** See AssemblerOptions. */
@@ -19,13 +22,16 @@ export interface FilterOptions {
   keepFamilies: ReadonlySet<number>
   /** Longer lines are dropped and counted as malformed. */
   maxLineBytes: number
+  /** The user's filters on kept events. */
+  filters: FilterSettings
 }
 
 export const DEFAULT_FILTER_OPTIONS: FilterOptions = {
   eventTimeoutMs: 2000,
   maxInflight: 16384,
   keepFamilies: DEFAULT_KEEP_FAMILIES,
-  maxLineBytes: 1 << 20
+  maxLineBytes: 1 << 20,
+  filters: NO_FILTERS
 }
 
 /** The --stats summary. */
@@ -35,18 +41,26 @@ export interface Stats {
   events: number
   kept: number
   dropped: Record<DropReason, number>
+  /** Network events the user's filters removed, by filter. */
+  filtered: Record<FilterName, number>
   /** Lines that started like an audit record but could not be read, plus overlong lines. */
   malformed: number
   /** Lines without "type=": other programs' output mixed into the stream. */
   foreign: number
-  /** Records of an event already emitted (re-delivered input). */
+  /** Records of an event already emitted, of a kind it had (re-delivered input): dropped. */
   duplicates: number
+  /** Records of an event already emitted, of a kind it lacked: emitted as a new, partial event. */
+  late: number
   /** Events completed early because too many were in flight. */
   evicted: number
   /** Kept events whose address could not be decoded (emitted with decode_error). */
   decode_errors: number
   /** Events still waiting for their last record. */
   inflight: number
+  /** Kernel serials that never arrived (lost events) and numbering restarts, per node. */
+  sequence: { lost: number, resets: number, nodes: Array<{ node: string | null, lost: number, resets: number }> }
+  /** Sockets whose state (transport, bound address) is remembered. */
+  sockets: number
 }
 
 export type OutputHandler = (event: NetworkEvent) => void
@@ -57,6 +71,8 @@ export class NetFilter {
   readonly #header = new RecordHeader()
   readonly #keepFamilies: ReadonlySet<number>
   readonly #onEvent: OutputHandler
+  readonly #filter: EventFilter | null
+  readonly #context = new SocketContext()
   /** Wall-clock time of the chunk being processed, stamped on its records for the idle timeout. */
   #now = 0
   /** Last node name and its bytes: node names repeat on every line, so the string is reused. */
@@ -70,6 +86,7 @@ export class NetFilter {
   #foreign = 0
   #decodeErrors = 0
   readonly #dropped: Record<DropReason, number>
+  readonly #filtered: Record<FilterName, number>
 
   constructor (onEvent: OutputHandler, opts: Partial<FilterOptions> = {}) {
     const o = { ...DEFAULT_FILTER_OPTIONS, ...opts }
@@ -81,6 +98,8 @@ export class NetFilter {
       maxInflight: o.maxInflight
     })
     this.#dropped = Object.fromEntries(DROP_REASONS.map(r => [r, 0])) as Record<DropReason, number>
+    this.#filtered = Object.fromEntries(FILTER_NAMES.map(r => [r, 0])) as Record<FilterName, number>
+    this.#filter = compileFilters(o.filters)
   }
 
   /** Feeds a chunk of input; now is the wall-clock time it arrived. */
@@ -112,12 +131,16 @@ export class NetFilter {
       events: a.events,
       kept: this.#kept,
       dropped: { ...this.#dropped },
+      filtered: { ...this.#filtered },
       malformed: this.#malformed + this.#splitter.overlong,
       foreign: this.#foreign,
       duplicates: a.duplicates,
+      late: a.late,
       evicted: a.evicted,
       decode_errors: this.#decodeErrors,
-      inflight: this.#assembler.inflight
+      inflight: this.#assembler.inflight,
+      sequence: this.#sequence(),
+      sockets: this.#context.table.size
     }
   }
 
@@ -150,15 +173,44 @@ export class NetFilter {
     return this.#nodeName
   }
 
+  #sequence (): Stats['sequence'] {
+    const nodes = this.#assembler.sequence().map(n => ({ node: n.node, lost: n.lost + n.pending, resets: n.resets }))
+    return {
+      lost: nodes.reduce((sum, n) => sum + n.lost, 0),
+      resets: nodes.reduce((sum, n) => sum + n.resets, 0),
+      nodes
+    }
+  }
+
   #complete (ev: PendingEvent, _why: CompletionReason): void {
     const v = selectEvent(ev, this.#keepFamilies)
     if (!v.keep) {
       this.#dropped[v.reason ?? 'not_network']++
+      if (v.reason !== 'not_network' && v.reason !== 'malformed') this.#forgetSocket(ev, v.syscall)
       return
     }
     const out = buildNetworkEvent(ev, v)
     if (out.decode_error !== undefined) this.#decodeErrors++
+    // Socket state is kept for filtered events too: a bind the filters hide still names the port
+    // that later accepts on that socket arrived on.
+    this.#context.apply(out, ev.timeMs)
+    const rejected = this.#filter === null ? null : this.#filter(out)
+    if (rejected !== null) {
+      this.#filtered[rejected]++
+      return
+    }
     this.#kept++
     this.#onEvent(out)
+  }
+
+  /** A dropped event put another family's socket on an fd: what netfilter knew of that fd is stale. */
+  #forgetSocket (ev: PendingEvent, syscall: string | null): void {
+    if (this.#context.table.size === 0 || ev.syscall === null || syscall === null) return
+    const pid = Number(findField(ev.syscall, 'pid'))
+    const fdText = syscall === 'socket' || syscall === 'accept' || syscall === 'accept4'
+      ? findField(ev.syscall, 'exit')
+      : findField(ev.syscall, 'a0')
+    const fd = fdText === undefined ? NaN : syscall === 'socket' || syscall.startsWith('accept') ? Number(fdText) : parseInt(fdText, 16)
+    if (Number.isInteger(pid) && Number.isInteger(fd) && fd >= 0) this.#context.forget(ev.node, pid, fd)
   }
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { gzipSync } from 'node:zlib'
 import { BIN, ROOT, assertSchemaValid, jsonLines, runCli } from './helpers/filter.js'
-import { HELP } from '../src/cli/options.js'
+import { HELP } from '../src/cli/help.js'
 
 const EXAMPLE = `${ROOT}examples/audit.log`
 const example = readFileSync(EXAMPLE)

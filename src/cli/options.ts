@@ -1,9 +1,18 @@
 /**
- * Command line → Settings.
- * In: argv (without node and script). Out: validated Settings, or a UsageError naming the flag and
- * the problem (the caller exits 2). Defaults live here, in one place, and --help prints them.
+ * Command line and config file → Settings.
+ * In: argv (without node and script) and, with --config FILE, a JSON file validated against
+ * schemas/config.schema.json. Out: validated Settings, or a UsageError naming the flag (or the
+ * JSON path in the file) and the problem; the caller exits 2. Flags override the file; defaults
+ * live here, in one table, and --help prints them.
  */
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
+import { FAMILY_NUMBERS } from '../tables/families.js'
+import { SYSCALL_TABLES, SOCKETCALL_CALLS } from '../tables/syscalls.js'
+import { AF_INET, AF_INET6, AF_UNIX } from '../decoders/sockaddr.js'
+import { FilterError, compileExePattern, parseCidr, type FilterSettings } from '../selection/filters.js'
+import type { Result } from '../events/network-event.js'
 
 export interface Settings {
   files: string[]
@@ -12,8 +21,13 @@ export interface Settings {
   idleTimeoutMs: number
   maxInflight: number
   maxLineBytes: number
+  /** Address families kept: inet and inet6 always, plus --family. */
+  keepFamilies: ReadonlySet<number>
+  filters: FilterSettings
   help: boolean
   version: boolean
+  /** The config file read, if any. */
+  config: string | null
 }
 
 export class UsageError extends Error {
@@ -21,94 +35,177 @@ export class UsageError extends Error {
 }
 
 export const DEFAULTS = {
-  eventTimeoutSeconds: 2,
-  idleTimeoutMs: 500,
-  maxInflight: 16384,
-  maxLineBytes: 1048576
+  'event-timeout': 2,
+  'idle-timeout': 500,
+  'max-inflight': 16384,
+  'max-line-bytes': 1048576
 } as const
 
+/** Options that may appear in the config file, by their long flag name. */
 const OPTIONS = {
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'V' },
   stats: { type: 'boolean' },
   'event-timeout': { type: 'string' },
   'idle-timeout': { type: 'string' },
   'max-inflight': { type: 'string' },
-  'max-line-bytes': { type: 'string' }
+  'max-line-bytes': { type: 'string' },
+  family: { type: 'string', multiple: true },
+  'exclude-loopback': { type: 'boolean' },
+  'include-cidr': { type: 'string', multiple: true },
+  'exclude-cidr': { type: 'string', multiple: true },
+  result: { type: 'string', multiple: true },
+  key: { type: 'string', multiple: true },
+  exe: { type: 'string', multiple: true },
+  syscall: { type: 'string', multiple: true }
 } as const
 
-function number (flag: string, text: string | undefined, fallback: number, min: number, integer: boolean): number {
-  if (text === undefined) return fallback
-  const n = Number(text)
-  if (text.trim() === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-    const what = integer ? 'an integer' : 'a number'
-    throw new UsageError(`--${flag}: expected ${what} >= ${min}, got '${text}'`)
+const CLI_ONLY = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+  config: { type: 'string', short: 'c' }
+} as const
+
+export const CONFIG_KEYS: readonly string[] = [...Object.keys(OPTIONS), 'files']
+
+type Raw = Record<string, unknown>
+
+function numberOption (raw: Raw, flag: keyof typeof DEFAULTS, min: number, integer: boolean): number {
+  const v = raw[flag]
+  if (v === undefined) return DEFAULTS[flag]
+  const n = typeof v === 'number' ? v : Number(v)
+  if ((typeof v === 'string' && v.trim() === '') || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${flag}: expected ${integer ? 'an integer' : 'a number'} >= ${min}, got '${String(v)}'`)
   }
   return n
+}
+
+/** A list option: repeated flags and comma-separated values both add items. */
+function listOption (raw: Raw, flag: string): string[] | null {
+  const v = raw[flag]
+  if (v === undefined) return null
+  const items = (Array.isArray(v) ? v : [v]).flatMap(x => String(x).split(',')).map(x => x.trim()).filter(x => x !== '')
+  if (items.length === 0) throw new UsageError(`--${flag}: expected a value`)
+  return items
+}
+
+const FAMILY_ALIASES: Readonly<Record<string, number>> = { unix: AF_UNIX, inet: AF_INET, inet6: AF_INET6 }
+
+function familyNumber (name: string): number {
+  const lower = name.toLowerCase().replace(/^af_/, '')
+  const n = FAMILY_ALIASES[lower] ?? FAMILY_NUMBERS[lower] ?? (/^\d{1,3}$/.test(lower) ? Number(lower) : undefined)
+  if (n === undefined || n > 255) throw new UsageError(`--family: unknown address family '${name}' (e.g. unix, netlink, packet, vsock, or a number)`)
+  return n
+}
+
+const KNOWN_SYSCALLS: ReadonlySet<string> = new Set([...Object.values(SYSCALL_TABLES).flat(), ...SOCKETCALL_CALLS].filter(s => s !== ''))
+const RESULTS: readonly Result[] = ['success', 'in_progress', 'failed']
+
+function checked<T> (flag: string, values: string[] | null, check: (v: string) => T): T[] | null {
+  if (values === null) return null
+  return values.map(v => {
+    try {
+      return check(v)
+    } catch (err) {
+      if (err instanceof FilterError) throw new UsageError(`--${flag}: ${err.message}`)
+      throw err
+    }
+  })
+}
+
+/** Reads and validates --config FILE; errors name the file and the JSON path. */
+function readConfig (path: string): Raw {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new UsageError(`--config: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (err) {
+    throw new UsageError(`--config ${path}: not valid JSON: ${(err as Error).message}`)
+  }
+  return validateConfig(data, path)
+}
+
+/**
+ * Validates a parsed config file against schemas/config.schema.json. ajv is loaded here, on first
+ * use, with a synchronous require: it adds tens of milliseconds to start-up, and most runs (and
+ * every --help/--version) have no config file.
+ */
+export function configErrors (data: unknown): string | null {
+  const require = createRequire(import.meta.url)
+  const { Ajv } = require('ajv') as typeof import('ajv')
+  const schema = JSON.parse(readFileSync(new URL('../../schemas/config.schema.json', import.meta.url), 'utf8')) as object
+  const validate = new Ajv({ allErrors: false, strict: true }).compile(schema)
+  if (validate(data)) return null
+  const e = validate.errors?.[0]
+  if (e === undefined) return 'invalid'
+  const where = e.instancePath === '' ? '(top level)' : e.instancePath
+  const extra = e.keyword === 'additionalProperties'
+    ? ` '${String((e.params as { additionalProperty?: string }).additionalProperty)}'`
+    : e.keyword === 'enum' ? ` (${((e.params as { allowedValues?: unknown[] }).allowedValues ?? []).join(', ')})` : ''
+  return `${where}: ${e.message ?? 'invalid'}${extra}`
+}
+
+function validateConfig (data: unknown, path: string): Raw {
+  const error = configErrors(data)
+  if (error !== null) throw new UsageError(`--config ${path}: ${error}`)
+  return data as Raw
 }
 
 export function parseCommandLine (argv: readonly string[]): Settings {
   let parsed
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true })
+    parsed = parseArgs({ args: [...argv], options: { ...OPTIONS, ...CLI_ONLY }, allowPositionals: true, strict: true })
   } catch (err) {
     // parseArgs's messages name the flag ("Unknown option '--foo'"); keep them, drop its advice.
     throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''))
   }
-  const v = parsed.values
-  const eventTimeout = number('event-timeout', v['event-timeout'], DEFAULTS.eventTimeoutSeconds, 0.001, false)
+  const flags = parsed.values as Raw
+  const config = typeof flags['config'] === 'string' ? flags['config'] : null
+  const fromFile = config === null ? {} : readConfig(config)
+  // Flags override the file, option by option.
+  const raw: Raw = { ...fromFile }
+  for (const [k, v] of Object.entries(flags)) if (v !== undefined) raw[k] = v
+
+  const eventTimeout = numberOption(raw, 'event-timeout', 0.001, false)
+  const families = checked('family', listOption(raw, 'family'), familyNumber) ?? []
+  const includeCidr = listOption(raw, 'include-cidr') ?? []
+  const excludeCidr = listOption(raw, 'exclude-cidr') ?? []
+  checked('include-cidr', includeCidr, parseCidr)
+  checked('exclude-cidr', excludeCidr, parseCidr)
+  const exe = listOption(raw, 'exe')
+  checked('exe', exe, compileExePattern)
+  const files = parsed.positionals.length > 0
+    ? parsed.positionals
+    : Array.isArray(fromFile['files']) && fromFile['files'].length > 0 ? fromFile['files'] as string[] : ['-']
+
   return {
-    files: parsed.positionals.length === 0 ? ['-'] : parsed.positionals,
-    stats: v.stats === true,
+    files,
+    stats: raw['stats'] === true,
     eventTimeoutMs: Math.round(eventTimeout * 1000),
-    idleTimeoutMs: number('idle-timeout', v['idle-timeout'], DEFAULTS.idleTimeoutMs, 0, true),
-    maxInflight: number('max-inflight', v['max-inflight'], DEFAULTS.maxInflight, 1, true),
-    maxLineBytes: number('max-line-bytes', v['max-line-bytes'], DEFAULTS.maxLineBytes, 64, true),
-    help: v.help === true,
-    version: v.version === true
+    idleTimeoutMs: numberOption(raw, 'idle-timeout', 0, true),
+    maxInflight: numberOption(raw, 'max-inflight', 1, true),
+    maxLineBytes: numberOption(raw, 'max-line-bytes', 64, true),
+    keepFamilies: new Set([AF_INET, AF_INET6, ...families]),
+    filters: {
+      excludeLoopback: raw['exclude-loopback'] === true,
+      includeCidr,
+      excludeCidr,
+      result: checked('result', listOption(raw, 'result'), r => {
+        if (!(RESULTS as readonly string[]).includes(r)) throw new UsageError(`--result: '${r}' is not one of ${RESULTS.join(', ')}`)
+        return r as Result
+      }),
+      key: listOption(raw, 'key'),
+      exe,
+      syscall: checked('syscall', listOption(raw, 'syscall'), s => {
+        if (!KNOWN_SYSCALLS.has(s)) throw new UsageError(`--syscall: '${s}' is not a syscall name on any supported arch`)
+        return s
+      })
+    },
+    help: flags['help'] === true,
+    version: flags['version'] === true,
+    config
   }
 }
-
-export const HELP = `Usage: netfilter [OPTION]... [FILE]...
-
-Reads Linux audit records and writes one JSON object per line for each IPv4/IPv6
-network event (socket, connect, accept/accept4, bind, sendto/sendmsg, …): the
-decoded address, the syscall's result and the process and user that made it.
-Every other event (unix and netlink sockets, exec, …) is dropped and counted.
-
-FILE is an audit log (plain or .gz); none or "-" reads standard input. Input may
-be auditd's log (RAW or ENRICHED), an auditd plugin stream (with EOE records),
-lines with a node= prefix, syslog- or journal-wrapped records, or the kernel's
-numeric form ("audit: type=1306 audit(…): saddr=…"). Other lines are skipped.
-
-Options:
-  --stats                 at exit, print a JSON summary to stderr: lines, records,
-                          events, kept, dropped by reason, malformed, evicted, …
-  --event-timeout SEC     complete an event once the log's own clock is SEC
-                          seconds past it; log files have no EOE record to end
-                          an event (default ${DEFAULTS.eventTimeoutSeconds}, like auditd's end_of_event_timeout)
-  --idle-timeout MS       on a live stream (a pipe or socket on stdin), complete
-                          an event after MS milliseconds without a new record
-                          for it, so nothing waits for the next line; 0 turns
-                          this off (default ${DEFAULTS.idleTimeoutMs})
-  --max-inflight N        keep at most N incomplete events in memory; beyond it
-                          the oldest is completed early and counted as evicted
-                          (default ${DEFAULTS.maxInflight})
-  --max-line-bytes N      drop (and count as malformed) lines longer than N
-                          bytes (default ${DEFAULTS.maxLineBytes})
-  -h, --help              show this help and exit
-  -V, --version           print the version and exit
-
-Output: one JSON object per line; the fields are described in
-schemas/event.schema.json (time, event_id, node, syscall, arch, result, exit,
-errno, family, remote, local, fd, process, user, tty, key).
-
-Exit status: 0 on success (also when the reader of stdout goes away early),
-1 on a read or write error, 2 on a bad option or an unreadable FILE.
-
-Examples:
-  netfilter /var/log/audit/audit.log
-  zcat audit.log.1.gz | netfilter --stats > net.jsonl
-  netfilter /var/log/audit/audit.log.1 /var/log/audit/audit.log | jq 'select(.result != "failed")'
-  ausearch --raw -k net_connect | netfilter
-`

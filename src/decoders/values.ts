@@ -45,3 +45,14 @@ export function decodeId (raw: string | undefined): number | null {
   const n = decodeInt(raw)
   return n === null || n === 4294967295 || n === -1 ? null : n
 }
+
+/**
+ * An ENRICHED name field (UID="alice", AUID="unset"): the name, or null for "unset",
+ * "unknown(1234)" and absent fields. Bodies are read as latin1, so UTF-8 names are re-decoded.
+ */
+export function decodeEnrichedName (raw: string | undefined): string | null {
+  if (raw === undefined) return null
+  const s = raw.length >= 2 && raw.charCodeAt(0) === 0x22 && raw.charCodeAt(raw.length - 1) === 0x22 ? raw.slice(1, -1) : raw
+  if (s === '' || s === 'unset' || s.startsWith('unknown(')) return null
+  return Buffer.from(s, 'latin1').toString('utf8')
+}

@@ -8,8 +8,9 @@
  * end of input. Records of an event that already completed are dropped and counted as duplicates.
  */
 import {
-  KIND_EOE, KIND_PROCTITLE, KIND_SOCKADDR, KIND_SOCKETCALL, KIND_SYSCALL
+  KIND_DAEMON, KIND_EOE, KIND_PROCTITLE, KIND_SOCKADDR, KIND_SOCKETCALL, KIND_SYSCALL
 } from '../records/header.js'
+import { SerialGaps } from './serial-gaps.js'
 
 export interface PendingEvent {
   node: string | null
@@ -24,6 +25,8 @@ export interface PendingEvent {
   proctitle: string | null
   socketcall: string | null
   records: number
+  /** Bit set of the record kinds seen (1 << kind), to tell a re-delivered record from a late one. */
+  kinds: number
   /** Wall-clock ms when the last record arrived. */
   lastSeen: number
 }
@@ -57,15 +60,23 @@ function eventKey (serial: number, timeMs: number): number {
   return serial * TIME_MOD + (timeMs % TIME_MOD)
 }
 
+/**
+ * A completed event is remembered as timeMs * 128 + its kinds bit set (kinds are < 7), in one
+ * number so the memory of 64k events stays a plain Map of numbers.
+ */
+const KINDS_SPAN = 128
+
 /** Per-node state: each node has its own serials and its own clock. */
 class NodeState {
   readonly inflight = new Map<number, PendingEvent>()
-  /** Recently completed events: key → timeMs, oldest first. */
+  /** Recently completed events: key → timeMs * KINDS_SPAN + kinds, oldest first. */
   readonly done = new Map<number, number>()
   /** Newest log time seen on this node. */
   watermark = 0
   /** Log time at which the next timeout sweep is due. */
   nextSweep = 0
+  /** Missing kernel serials (lost events). */
+  readonly gaps = new SerialGaps()
   constructor (readonly node: string | null) {}
 }
 
@@ -81,12 +92,15 @@ const CLOCK_RESET_MS = 60_000
 
 export interface AssemblerCounters {
   events: number
+  /** Records of an already completed event, of a kind it had: re-deliveries, dropped. */
   duplicates: number
+  /** Records of an already completed event, of a kind it lacked: they start a new, partial event. */
+  late: number
   evicted: number
 }
 
 export class EventAssembler {
-  readonly counters: AssemblerCounters = { events: 0, duplicates: 0, evicted: 0 }
+  readonly counters: AssemblerCounters = { events: 0, duplicates: 0, late: 0, evicted: 0 }
   readonly #opts: AssemblerOptions
   readonly #emit: EventSink
   readonly #nodes = new Map<string | null, NodeState>()
@@ -118,23 +132,33 @@ export class EventAssembler {
       ev = undefined
     }
     if (ev === undefined) {
-      if (ns.done.get(key) === timeMs) {
-        // A re-delivered record (rsyslog retries, a replayed file), or a late EOE: already emitted.
-        if (kind !== KIND_EOE) this.counters.duplicates++
-        return
+      const done = ns.done.get(key)
+      if (done !== undefined && Math.floor(done / KINDS_SPAN) === timeMs) {
+        if (kind === KIND_EOE) return // the EOE of an event completed by timeout
+        // A kind the event already had is a re-delivery (rsyslog retries, a replayed file): emitted
+        // once. A kind it lacked arrived after the event was completed (records more than the
+        // event timeout out of order): it must not be lost, so it starts a new, partial event.
+        if ((done % KINDS_SPAN & (1 << kind)) !== 0) {
+          this.counters.duplicates++
+          return
+        }
+        this.counters.late++
+      } else if (kind !== KIND_DAEMON) {
+        ns.gaps.see(serial)
       }
       if (kind === KIND_EOE) return // EOE of an event we never saw a record of: nothing to complete.
       if (this.#inflightCount >= this.#opts.maxInflight) this.#evictOldest(ns)
       ev = {
         node, sec, ms, serial, timeMs,
         syscall: null, sockaddrs: null, proctitle: null, socketcall: null,
-        records: 0, lastSeen: now
+        records: 0, kinds: 0, lastSeen: now
       }
       ns.inflight.set(key, ev)
       this.#inflightCount++
       this.counters.events++
     }
     ev.lastSeen = now
+    ev.kinds |= 1 << kind
     switch (kind) {
       case KIND_EOE:
         this.#complete(ns, key, ev, 'eoe')
@@ -181,7 +205,14 @@ export class EventAssembler {
   flush (): void {
     for (const ns of this.#nodes.values()) {
       for (const [key, ev] of ns.inflight) this.#complete(ns, key, ev, 'end')
+      ns.gaps.finish()
     }
+  }
+
+  /** Lost kernel serials and numbering resets, per node (null = records without node=). */
+  sequence (): Array<{ node: string | null, lost: number, pending: number, resets: number }> {
+    return [...this.#nodes.values()].map(ns =>
+      ({ node: ns.node, lost: ns.gaps.lost, pending: ns.gaps.pending, resets: ns.gaps.resets }))
   }
 
   #node (node: string | null): NodeState {
@@ -237,7 +268,11 @@ export class EventAssembler {
   #complete (ns: NodeState, key: number, ev: PendingEvent, reason: CompletionReason): void {
     ns.inflight.delete(key)
     this.#inflightCount--
-    ns.done.set(key, ev.timeMs)
+    const before = ns.done.get(key)
+    const kinds = before !== undefined && Math.floor(before / KINDS_SPAN) === ev.timeMs
+      ? (before % KINDS_SPAN) | ev.kinds
+      : ev.kinds
+    ns.done.set(key, ev.timeMs * KINDS_SPAN + kinds)
     if (ns.done.size > this.#opts.doneMemory) {
       for (const oldest of ns.done.keys()) {
         ns.done.delete(oldest)

@@ -9,7 +9,8 @@ import { findField } from '../records/find-field.js'
 import { decodeSockaddr, familyName, isSockaddrError } from '../decoders/sockaddr.js'
 import { decodeProctitle } from '../decoders/proctitle.js'
 import { errnoName } from '../decoders/syscall.js'
-import { decodeHexInt, decodeId, decodeInt, decodeKeys, decodeString } from '../decoders/values.js'
+import { decodeEnrichedName, decodeHexInt, decodeId, decodeInt, decodeKeys, decodeString } from '../decoders/values.js'
+import { socketTypeName, transportOf } from '../decoders/socket-type.js'
 
 /** An address with its family left out, e.g. { ip, port } or { ip, port, flowinfo, scope_id }. */
 export interface Endpoint {
@@ -22,6 +23,24 @@ export interface Endpoint {
 }
 
 export type Result = 'success' | 'in_progress' | 'failed'
+export type Direction = 'outbound' | 'inbound' | 'listen' | 'intent'
+export type Action = 'connect' | 'accept' | 'bind' | 'send' | 'receive' | 'socket'
+
+/** The socket a call used: socket()'s type (stream, dgram, raw, …) and protocol number. */
+export interface SocketInfo { type: string | null, protocol: number }
+
+export interface User {
+  uid: number | null
+  euid: number | null
+  gid: number | null
+  auid: number | null
+  ses: number | null
+  /** Names auditd resolved on the logging host (ENRICHED logs only); never looked up here. */
+  name?: string
+  effective_name?: string
+  group?: string
+  audit_name?: string
+}
 
 export interface NetworkEvent {
   time: string
@@ -33,11 +52,17 @@ export interface NetworkEvent {
   exit: number | null
   errno: string | null
   family: string
+  direction: Direction | null
+  action: Action | null
+  transport: string | null
+  /** A guess from the port or the call, present only when transport is null. */
+  transport_hint?: string
+  socket: SocketInfo | null
   remote: Endpoint | null
   local: Endpoint | null
   fd: number | null
   process: { pid: number | null, ppid: number | null, exe: string | null, comm: string | null, argv: string[] | null }
-  user: { uid: number | null, euid: number | null, gid: number | null, auid: number | null, ses: number | null }
+  user: User
   tty: string | null
   key: string | null
   keys?: string[]
@@ -47,6 +72,21 @@ export interface NetworkEvent {
 
 /** Calls whose sockaddr is the local end; every other call's sockaddr is the peer. */
 const LOCAL_ADDRESS_CALLS: ReadonlySet<string> = new Set(['bind', 'getsockname'])
+
+/** Direction and action by syscall; calls not listed have neither. */
+const ROLES: ReadonlyMap<string, [Direction, Action]> = new Map([
+  ['connect', ['outbound', 'connect']],
+  ['sendto', ['outbound', 'send']],
+  ['sendmsg', ['outbound', 'send']],
+  ['sendmmsg', ['outbound', 'send']],
+  ['accept', ['inbound', 'accept']],
+  ['accept4', ['inbound', 'accept']],
+  ['recvfrom', ['inbound', 'receive']],
+  ['recvmsg', ['inbound', 'receive']],
+  ['recvmmsg', ['inbound', 'receive']],
+  ['bind', ['listen', 'bind']],
+  ['socket', ['intent', 'socket']]
+])
 
 export function eventId (ev: PendingEvent): string {
   const ms = ev.ms < 10 ? `00${ev.ms}` : ev.ms < 100 ? `0${ev.ms}` : String(ev.ms)
@@ -86,13 +126,24 @@ export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
     }
   }
 
+  // Arguments of the call itself: the SOCKETCALL record's when made through socketcall(2).
+  const args = v.viaSocketcall && ev.socketcall !== null ? ev.socketcall : null
+  const arg = (name: string): number | null => decodeHexInt(args !== null ? findField(args, name) : f.get(name))
   let fd: number | null
+  let socket: SocketInfo | null = null
+  let transport: string | null = null
   if (v.syscall === 'socket') {
     fd = exit !== null && exit >= 0 ? exit : null
+    const type = arg('a1')
+    const protocol = arg('a2')
+    if (type !== null && protocol !== null) {
+      socket = { type: socketTypeName(type), protocol }
+      transport = transportOf(type, protocol)
+    }
   } else {
-    const args = v.viaSocketcall && ev.socketcall !== null ? ev.socketcall : null
-    fd = decodeHexInt(args !== null ? findField(args, 'a0') : f.get('a0'))
+    fd = arg('a0')
   }
+  const role = v.syscall === null ? undefined : ROLES.get(v.syscall)
 
   const tty = f.get('tty')
   const out: NetworkEvent = {
@@ -105,6 +156,10 @@ export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
     exit,
     errno,
     family: familyName(v.family),
+    direction: role === undefined ? null : role[0],
+    action: role === undefined ? null : role[1],
+    transport,
+    socket,
     remote,
     local,
     fd,
@@ -125,8 +180,21 @@ export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
     tty: tty === undefined || tty === '(none)' ? null : tty,
     key: keys[0] ?? null
   }
+  addNames(out.user, f.get)
   if (keys.length > 1) out.keys = keys
   if (v.viaSocketcall) out.socketcall = true
   if (decodeError !== null) out.decode_error = decodeError
   return out
+}
+
+/** ENRICHED logs carry the names auditd resolved (UID="root"); copy the ones that name someone. */
+function addNames (user: User, get: (name: string) => string | undefined): void {
+  const name = decodeEnrichedName(get('UID'))
+  if (name !== null) user.name = name
+  const effective = decodeEnrichedName(get('EUID'))
+  if (effective !== null) user.effective_name = effective
+  const group = decodeEnrichedName(get('GID'))
+  if (group !== null) user.group = group
+  const audit = decodeEnrichedName(get('AUID'))
+  if (audit !== null) user.audit_name = audit
 }

@@ -19,6 +19,8 @@ export const KIND_SOCKADDR = 2
 export const KIND_PROCTITLE = 3
 export const KIND_EOE = 4
 export const KIND_SOCKETCALL = 5
+/** auditd's own records (DAEMON_START, …): numbered by auditd, not by the kernel. */
+export const KIND_DAEMON = 6
 
 /** scanHeader results. */
 export const HEADER_OK = 1
@@ -60,6 +62,7 @@ const NAME_SOCKADDR = Buffer.from('SOCKADDR')
 const NAME_PROCTITLE = Buffer.from('PROCTITLE')
 const NAME_EOE = Buffer.from('EOE')
 const NAME_SOCKETCALL = Buffer.from('SOCKETCALL')
+const NAME_DAEMON_ = Buffer.from('DAEMON_')
 
 function sameBytes (buf: Buffer, s: number, name: Buffer): boolean {
   for (let i = 0; i < name.length; i++) if (buf[s + i] !== name[i]) return false
@@ -74,7 +77,7 @@ function kindOfName (buf: Buffer, s: number, e: number): number {
     case 9: return sameBytes(buf, s, NAME_PROCTITLE) ? KIND_PROCTITLE : KIND_OTHER
     case 3: return sameBytes(buf, s, NAME_EOE) ? KIND_EOE : KIND_OTHER
     case 10: return sameBytes(buf, s, NAME_SOCKETCALL) ? KIND_SOCKETCALL : KIND_OTHER
-    default: return KIND_OTHER
+    default: return e - s > 7 && sameBytes(buf, s, NAME_DAEMON_) ? KIND_DAEMON : KIND_OTHER
   }
 }
 
@@ -85,7 +88,7 @@ function kindOfNumber (n: number): number {
     case 1327: return KIND_PROCTITLE
     case 1320: return KIND_EOE
     case 1304: return KIND_SOCKETCALL
-    default: return KIND_OTHER
+    default: return n >= 1200 && n <= 1299 ? KIND_DAEMON : KIND_OTHER
   }
 }
 
@@ -185,8 +188,8 @@ export function scanHeader (buf: Buffer, start: number, end: number, h: RecordHe
   }
   if (digits === 0 || digits > 15 || buf[p] !== RPAREN) return HEADER_MALFORMED
   p++
+  // "): " normally; old auditd wrote some daemon records as "audit(…) text" without the colon.
   if (buf[p] === COLON) p++
-  else if (p < end) return HEADER_MALFORMED
   if (buf[p] === SPACE) p++
   h.sec = sec
   h.ms = ms

@@ -1,0 +1,83 @@
+/**
+ * Context stage: what the kernel does not say per call, recovered from earlier calls on the same
+ * socket. In: kept and dropped events in completion order. Out: for a (node, pid, fd), the socket's
+ * type, protocol and transport (from socket()) and its local address (from bind(), passed on to the
+ * fds accept() returns).
+ *
+ * Limits: audit rules rarely log close(), so an fd that is closed and reused by a call the rules do
+ * not log (dup2, socketpair, an fd inherited across exec) keeps the old state until a logged call
+ * replaces it; fds opened before logging started are unknown. Memory is bounded: at most maxEntries
+ * sockets (least recently used go first) and none older than maxAgeMs of log time.
+ */
+import type { Endpoint, SocketInfo } from '../events/network-event.js'
+
+export interface SocketState {
+  family: number
+  /** socket()'s type and protocol, null when only a bind() was seen. */
+  socket: SocketInfo | null
+  transport: string | null
+  /** Address the socket was bound to, if a bind() was seen. */
+  local: Endpoint | null
+  /** Log time (ms) of the last call that touched it. */
+  seen: number
+}
+
+export interface SocketTableOptions {
+  maxEntries: number
+  maxAgeMs: number
+}
+
+export const DEFAULT_SOCKET_TABLE_OPTIONS: SocketTableOptions = {
+  maxEntries: 65536,
+  maxAgeMs: 24 * 3600 * 1000
+}
+
+function key (node: string | null, pid: number, fd: number): string {
+  return `${node ?? ''}\0${pid}\0${fd}`
+}
+
+export class SocketTable {
+  readonly #opts: SocketTableOptions
+  /** Insertion order is recency: every touch re-inserts. */
+  readonly #map = new Map<string, SocketState>()
+  evicted = 0
+
+  constructor (opts: Partial<SocketTableOptions> = {}) {
+    this.#opts = { ...DEFAULT_SOCKET_TABLE_OPTIONS, ...opts }
+  }
+
+  get size (): number {
+    return this.#map.size
+  }
+
+  /** The state of a socket, or null; an entry older than maxAgeMs at time now is forgotten. */
+  get (node: string | null, pid: number, fd: number, now: number): SocketState | null {
+    const k = key(node, pid, fd)
+    const s = this.#map.get(k)
+    if (s === undefined) return null
+    if (now - s.seen > this.#opts.maxAgeMs) {
+      this.#map.delete(k)
+      return null
+    }
+    return s
+  }
+
+  /** Records (or replaces) the state of a socket and marks it most recently used. */
+  set (node: string | null, pid: number, fd: number, state: SocketState): void {
+    const k = key(node, pid, fd)
+    this.#map.delete(k)
+    this.#map.set(k, state)
+    if (this.#map.size > this.#opts.maxEntries) {
+      for (const oldest of this.#map.keys()) {
+        this.#map.delete(oldest)
+        this.evicted++
+        break
+      }
+    }
+  }
+
+  /** Forgets a socket: its fd now names something else (e.g. a socket of another family). */
+  delete (node: string | null, pid: number, fd: number): void {
+    this.#map.delete(key(node, pid, fd))
+  }
+}

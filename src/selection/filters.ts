@@ -1,0 +1,113 @@
+/**
+ * Stage 5b: the user's filters on kept events (--exclude-loopback, --include-cidr, --exclude-cidr,
+ * --result, --key, --exe, --syscall). In: FilterSettings, checked once at start. Out: a predicate
+ * that names the filter rejecting an event, or null to keep it. Address filters look at the remote
+ * address, or the local one for bind(); an IPv4-mapped address is matched as the IPv4 it carries.
+ */
+import ipaddr from 'ipaddr.js'
+import picomatch from 'picomatch'
+import type { NetworkEvent, Result } from '../events/network-event.js'
+
+export interface FilterSettings {
+  excludeLoopback: boolean
+  includeCidr: readonly string[]
+  excludeCidr: readonly string[]
+  result: readonly Result[] | null
+  key: readonly string[] | null
+  exe: readonly string[] | null
+  syscall: readonly string[] | null
+}
+
+export const NO_FILTERS: FilterSettings = {
+  excludeLoopback: false, includeCidr: [], excludeCidr: [], result: null, key: null, exe: null, syscall: null
+}
+
+export type FilterName = 'loopback' | 'include_cidr' | 'exclude_cidr' | 'result' | 'key' | 'exe' | 'syscall'
+export const FILTER_NAMES: readonly FilterName[] = ['loopback', 'include_cidr', 'exclude_cidr', 'result', 'key', 'exe', 'syscall']
+
+export class FilterError extends Error {
+  override name = 'FilterError'
+}
+
+type Range = [ipaddr.IPv4 | ipaddr.IPv6, number]
+
+/** Parses "10.0.0.0/8", "2001:db8::/32" or a single address; ::ffff:a.b.c.d/n becomes IPv4. */
+export function parseCidr (text: string): Range {
+  let range: Range
+  try {
+    range = text.includes('/') ? ipaddr.parseCIDR(text) : [ipaddr.parse(text), ipaddr.parse(text).kind() === 'ipv4' ? 32 : 128]
+  } catch {
+    throw new FilterError(`'${text}' is not an IPv4 or IPv6 address or CIDR range`)
+  }
+  const [addr, bits] = range
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
+    return [(addr as ipaddr.IPv6).toIPv4Address(), bits - 96]
+  }
+  return range
+}
+
+function parseIp (text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  try {
+    const a = ipaddr.parse(text)
+    return a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress() ? (a as ipaddr.IPv6).toIPv4Address() : a
+  } catch {
+    return null
+  }
+}
+
+function inRanges (ip: ipaddr.IPv4 | ipaddr.IPv6, ranges: readonly Range[]): boolean {
+  for (const [net, bits] of ranges) {
+    if (net.kind() === ip.kind() && ip.match(net, bits)) return true
+  }
+  return false
+}
+
+/** A --exe pattern: /regex/flags, or a glob over the path ("*" stops at "/", "**" does not). */
+export function compileExePattern (pattern: string): (exe: string) => boolean {
+  const m = /^\/(.*)\/([dgimsuy]*)$/s.exec(pattern)
+  if (m !== null && pattern.length > 2) {
+    let re: RegExp
+    try {
+      re = new RegExp(m[1] as string, m[2])
+    } catch (err) {
+      throw new FilterError(`'${pattern}' is not a valid regular expression: ${(err as Error).message}`)
+    }
+    return exe => re.test(exe)
+  }
+  const isMatch = picomatch(pattern, { dot: true })
+  return exe => isMatch(exe)
+}
+
+export type EventFilter = (ev: NetworkEvent) => FilterName | null
+
+export function compileFilters (s: FilterSettings): EventFilter | null {
+  const include = s.includeCidr.map(parseCidr)
+  const exclude = s.excludeCidr.map(parseCidr)
+  const results = s.result === null ? null : new Set<string>(s.result)
+  const keys = s.key === null ? null : new Set(s.key)
+  const exes = s.exe === null ? null : s.exe.map(compileExePattern)
+  const syscalls = s.syscall === null ? null : new Set(s.syscall)
+  const needIp = s.excludeLoopback || include.length > 0 || exclude.length > 0
+  if (!needIp && results === null && keys === null && exes === null && syscalls === null) return null
+
+  return ev => {
+    if (syscalls !== null && (ev.syscall === null || !syscalls.has(ev.syscall))) return 'syscall'
+    if (results !== null && !results.has(ev.result)) return 'result'
+    if (keys !== null && !(ev.keys ?? (ev.key === null ? [] : [ev.key])).some(k => keys.has(k))) return 'key'
+    if (exes !== null && (ev.process.exe === null || !exes.some(match => match(ev.process.exe as string)))) return 'exe'
+    if (needIp) {
+      const text = ev.remote?.ip ?? ev.local?.ip
+      const ip = typeof text === 'string' ? parseIp(text) : null
+      if (ip === null) {
+        // No address (socket(), or a family without one): only --include-cidr, which asks for
+        // addresses in a range, rejects it.
+        if (include.length > 0) return 'include_cidr'
+      } else {
+        if (s.excludeLoopback && ip.range() === 'loopback') return 'loopback'
+        if (include.length > 0 && !inRanges(ip, include)) return 'include_cidr'
+        if (exclude.length > 0 && inRanges(ip, exclude)) return 'exclude_cidr'
+      }
+    }
+    return null
+  }
+}
