@@ -55,8 +55,10 @@ Other:
   -c, --config FILE       read options from a JSON file: every option above by
                           its long name, e.g. {"exclude-loopback": true,
                           "family": ["packet"], "result": ["success"]}; flags
-                          on the command line override it. The file is checked
-                          against schemas/config.schema.json at start.
+                          on the command line override it (--no-stats and
+                          --no-exclude-loopback turn off what the file turned
+                          on). The file is checked against
+                          schemas/config.schema.json at start.
   --stats                 at exit, print a JSON summary to stderr: lines, records,
                           events, kept, dropped by reason, filtered, malformed,
                           evicted, lost events (serial gaps) per node, …

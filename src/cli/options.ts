@@ -64,6 +64,11 @@ const CLI_ONLY = {
   config: { type: 'string', short: 'c' }
 } as const
 
+/** --no-NAME turns off a boolean option the config file turned on (parseArgs on Node 20 has no allowNegative). */
+const NEGATIONS = Object.fromEntries(Object.entries(OPTIONS)
+  .filter(([, spec]) => spec.type === 'boolean')
+  .map(([name]) => [`no-${name}`, { type: 'boolean' }])) as Record<string, { type: 'boolean' }>
+
 export const CONFIG_KEYS: readonly string[] = [...Object.keys(OPTIONS), 'files']
 
 type Raw = Record<string, unknown>
@@ -157,7 +162,7 @@ function validateConfig (data: unknown, path: string): Raw {
 export function parseCommandLine (argv: readonly string[]): Settings {
   let parsed
   try {
-    parsed = parseArgs({ args: [...argv], options: { ...OPTIONS, ...CLI_ONLY }, allowPositionals: true, strict: true })
+    parsed = parseArgs({ args: [...argv], options: { ...OPTIONS, ...CLI_ONLY, ...NEGATIONS }, allowPositionals: true, strict: true })
   } catch (err) {
     // parseArgs's messages name the flag ("Unknown option '--foo'"); keep them, drop its advice.
     throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''))
@@ -167,7 +172,11 @@ export function parseCommandLine (argv: readonly string[]): Settings {
   const fromFile = config === null ? {} : readConfig(config)
   // Flags override the file, option by option.
   const raw: Raw = { ...fromFile }
-  for (const [k, v] of Object.entries(flags)) if (v !== undefined) raw[k] = v
+  for (const [k, v] of Object.entries(flags)) {
+    if (v === undefined) continue
+    if (k.startsWith('no-') && k in NEGATIONS) raw[k.slice(3)] = false
+    else raw[k] = v
+  }
 
   const eventTimeout = numberOption(raw, 'event-timeout', 0.001, false)
   const families = checked('family', listOption(raw, 'family'), familyNumber) ?? []
