@@ -7,6 +7,7 @@
 import { decodeHex } from './hex.js'
 
 export function decodeProctitle (raw: string): string[] | null {
+  if (raw === '(null)') return null // the kernel could not read the command line
   if (raw.length >= 2 && raw.charCodeAt(0) === 0x22 && raw.charCodeAt(raw.length - 1) === 0x22) {
     return [raw.slice(1, -1)]
   }

@@ -113,7 +113,7 @@ export function decodeSockaddr (hex: string, littleEndian: boolean | null): Sock
       return { family: 'packet', ifindex: u32(4), protocol: b.readUInt16BE(2) }
     case AF_VSOCK:
       if (b.length < 12) return tooShort('sockaddr_vm', 12)
-      return { family: 'vsock', port: u32(4), cid: b.length >= 12 ? u32(8) : 0 }
+      return { family: 'vsock', port: u32(4), cid: u32(8) }
     default:
       return { family: familyName(family), family_number: family, raw: hex.toUpperCase() }
   }
