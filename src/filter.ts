@@ -8,8 +8,8 @@ import {
   HEADER_FOREIGN, HEADER_OK, KIND_OTHER, KIND_EOE, RecordHeader, scanHeader
 } from './records/header.js'
 import { EventAssembler, type CompletionReason, type PendingEvent } from './events/assembler.js'
-import { DEFAULT_KEEP_FAMILIES, DROP_REASONS, selectEvent, type DropReason } from './selection/select.js'
-import { buildNetworkEvent, type NetworkEvent } from './events/network-event.js'
+import { DEFAULT_KEEP_FAMILIES, DROP_REASONS, selectEvent, type DropReason, type Verdict } from './selection/select.js'
+import { buildNetworkEvent, callArgument, type NetworkEvent } from './events/network-event.js'
 import { FILTER_NAMES, NO_FILTERS, compileFilters, type EventFilter, type FilterName, type FilterSettings } from './selection/filters.js'
 import { SocketContext } from './context/socket-context.js'
 import { findField } from './records/find-field.js'
@@ -113,6 +113,11 @@ export class NetFilter {
     return this.#assembler.sweepIdle(now, idleMs)
   }
 
+  /** End of one input file: its last line ends there, even without a newline. */
+  endOfFile (): void {
+    this.#splitter.end()
+  }
+
   /** End of all input: the last partial line is read and every pending event is completed. */
   end (): void {
     this.#splitter.end()
@@ -126,7 +131,7 @@ export class NetFilter {
   stats (): Stats {
     const a = this.#assembler.counters
     return {
-      lines: this.#lines,
+      lines: this.#lines + this.#splitter.overlong,
       records: this.#records,
       events: a.events,
       kept: this.#kept,
@@ -186,7 +191,11 @@ export class NetFilter {
     const v = selectEvent(ev, this.#keepFamilies)
     if (!v.keep) {
       this.#dropped[v.reason ?? 'not_network']++
-      if (v.reason !== 'not_network' && v.reason !== 'malformed') this.#forgetSocket(ev, v.syscall)
+      // A socket of another family on the fd makes what was known of it stale. AF_UNSPEC (0) is not
+      // a socket: connect(AF_UNSPEC) only dissolves a UDP socket's association.
+      if (v.reason === 'unix' || v.reason === 'netlink' || v.reason === 'packet' || (v.reason === 'other_family' && v.family > 0)) {
+        this.#forgetSocket(ev, v)
+      }
       return
     }
     const out = buildNetworkEvent(ev, v)
@@ -204,13 +213,11 @@ export class NetFilter {
   }
 
   /** A dropped event put another family's socket on an fd: what netfilter knew of that fd is stale. */
-  #forgetSocket (ev: PendingEvent, syscall: string | null): void {
-    if (this.#context.table.size === 0 || ev.syscall === null || syscall === null) return
+  #forgetSocket (ev: PendingEvent, v: Verdict): void {
+    if (this.#context.table.size === 0 || ev.syscall === null || v.syscall === null) return
     const pid = Number(findField(ev.syscall, 'pid'))
-    const fdText = syscall === 'socket' || syscall === 'accept' || syscall === 'accept4'
-      ? findField(ev.syscall, 'exit')
-      : findField(ev.syscall, 'a0')
-    const fd = fdText === undefined ? NaN : syscall === 'socket' || syscall.startsWith('accept') ? Number(fdText) : parseInt(fdText, 16)
-    if (Number.isInteger(pid) && Number.isInteger(fd) && fd >= 0) this.#context.forget(ev.node, pid, fd)
+    const newFd = v.syscall === 'socket' || v.syscall === 'accept' || v.syscall === 'accept4'
+    const fd = newFd ? Number(findField(ev.syscall, 'exit')) : callArgument(ev, v, 'a0')
+    if (Number.isInteger(pid) && fd !== null && Number.isInteger(fd) && fd >= 0) this.#context.forget(ev.node, pid, fd)
   }
 }

@@ -109,6 +109,7 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
     } finally {
       if (file !== '-') source.destroy()
     }
+    filter.endOfFile()
   }
   if (timer !== null) clearTimeout(timer)
   filter.end()

@@ -33,7 +33,8 @@ Selection and filters (lists: repeat the flag or separate values with commas):
   --key LIST              keep only events logged by a rule with one of these
                           keys (auditctl -k)
   --exe LIST              keep only events whose executable matches one of these
-                          globs ("/usr/bin/*", "**/python3*") or /regexps/
+                          globs ("/usr/bin/*", "**/python3*") or, prefixed with
+                          re:, regular expressions ("re:^/usr/bin/(curl|wget)$")
   --syscall LIST          keep only these syscalls (socket, connect, accept4,
                           bind, sendto, sendmsg, …)
 

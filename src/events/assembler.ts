@@ -73,15 +73,20 @@ class NodeState {
   readonly done = new Map<number, number>()
   /** Newest log time seen on this node. */
   watermark = 0
-  /** Log time at which the next timeout sweep is due. */
-  nextSweep = 0
+  /** Earliest log time at which an event in flight is due (Infinity when none is). */
+  nextDue = Infinity
+  /** Time of the newest event in arrival order, to spot events that arrive older than it. */
+  lastArrival = -Infinity
+  /**
+   * Events that arrived with a time older than an event before them. inflight is in arrival order,
+   * which is time order except for these, so a sweep can stop at the first young event and then
+   * check only the stragglers.
+   */
+  readonly stragglers = new Set<number>()
   /** Missing kernel serials (lost events). */
   readonly gaps = new SerialGaps()
   constructor (readonly node: string | null) {}
 }
-
-/** Timeout sweeps run at most this often in log time: inflight is scanned, not indexed by time. */
-const SWEEP_PERIOD_MS = 250
 
 /**
  * A record this far behind its node's newest time means the log went back in time (files read out
@@ -156,6 +161,10 @@ export class EventAssembler {
       ns.inflight.set(key, ev)
       this.#inflightCount++
       this.counters.events++
+      if (timeMs < ns.lastArrival) ns.stragglers.add(key)
+      else ns.lastArrival = timeMs
+      const due = timeMs + this.#opts.eventTimeoutMs
+      if (due < ns.nextDue) ns.nextDue = due
     }
     ev.lastSeen = now
     ev.kinds |= 1 << kind
@@ -182,7 +191,7 @@ export class EventAssembler {
     ev.records++
     if (timeMs > ns.watermark) {
       ns.watermark = timeMs
-      if (timeMs >= ns.nextSweep) this.#sweepLogTime(ns)
+      if (timeMs >= ns.nextDue) this.#sweepLogTime(ns)
     } else if (timeMs < ns.watermark - CLOCK_RESET_MS) {
       this.#resetClock(ns, key, timeMs)
     }
@@ -228,17 +237,27 @@ export class EventAssembler {
   }
 
   /**
-   * Completes the events of ns whose time is eventTimeoutMs behind the watermark. The map is in
-   * arrival order, which is nearly time order; the scan stops at the first event still young, so an
-   * older event that arrived late waits for a later sweep (or the end of input).
+   * Completes the events of ns whose time is eventTimeoutMs behind the watermark: the ones in time
+   * order up to the first still young, then the stragglers. Sets the next due time.
    */
   #sweepLogTime (ns: NodeState): void {
-    ns.nextSweep = ns.watermark + SWEEP_PERIOD_MS
-    const limit = ns.watermark - this.#opts.eventTimeoutMs
+    const timeout = this.#opts.eventTimeoutMs
+    const limit = ns.watermark - timeout
+    let next = Infinity
     for (const [key, ev] of ns.inflight) {
-      if (ev.timeMs > limit) break
+      if (ev.timeMs > limit) {
+        next = ev.timeMs + timeout
+        break
+      }
       this.#complete(ns, key, ev, 'timeout')
     }
+    for (const key of ns.stragglers) {
+      const ev = ns.inflight.get(key)
+      if (ev === undefined) ns.stragglers.delete(key)
+      else if (ev.timeMs <= limit) this.#complete(ns, key, ev, 'timeout')
+      else if (ev.timeMs + timeout < next) next = ev.timeMs + timeout
+    }
+    ns.nextDue = next
   }
 
   /**
@@ -250,7 +269,8 @@ export class EventAssembler {
       if (key !== keep && ev.timeMs > timeMs + CLOCK_RESET_MS) this.#complete(ns, key, ev, 'timeout')
     }
     ns.watermark = timeMs
-    ns.nextSweep = timeMs + SWEEP_PERIOD_MS
+    ns.lastArrival = timeMs
+    ns.nextDue = -Infinity // recomputed by the next sweep
   }
 
   /** Makes room for one more event: completes the oldest arrival of this node (or of any node). */
@@ -267,6 +287,7 @@ export class EventAssembler {
 
   #complete (ns: NodeState, key: number, ev: PendingEvent, reason: CompletionReason): void {
     ns.inflight.delete(key)
+    ns.stragglers.delete(key)
     this.#inflightCount--
     const before = ns.done.get(key)
     const kinds = before !== undefined && Math.floor(before / KINDS_SPAN) === ev.timeMs

@@ -88,6 +88,12 @@ const ROLES: ReadonlyMap<string, [Direction, Action]> = new Map([
   ['socket', ['intent', 'socket']]
 ])
 
+/** An argument (a0, a1, …) of the socket call an event made, or null when unknown. */
+export function callArgument (ev: PendingEvent, v: Pick<Verdict, 'viaSocketcall'>, name: string): number | null {
+  if (v.viaSocketcall) return ev.socketcall === null ? null : decodeHexInt(findField(ev.socketcall, name))
+  return ev.syscall === null ? null : decodeHexInt(findField(ev.syscall, name))
+}
+
 export function eventId (ev: PendingEvent): string {
   const ms = ev.ms < 10 ? `00${ev.ms}` : ev.ms < 100 ? `0${ev.ms}` : String(ev.ms)
   return `${ev.sec}.${ms}:${ev.serial}`
@@ -126,9 +132,9 @@ export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
     }
   }
 
-  // Arguments of the call itself: the SOCKETCALL record's when made through socketcall(2).
-  const args = v.viaSocketcall && ev.socketcall !== null ? ev.socketcall : null
-  const arg = (name: string): number | null => decodeHexInt(args !== null ? findField(args, name) : f.get(name))
+  // Arguments of the call itself: the SOCKETCALL record's when made through socketcall(2); without
+  // that record they are unknown (the SYSCALL's a0 is then the call number, a1 a pointer).
+  const arg = (name: string): number | null => callArgument(ev, v, name)
   let fd: number | null
   let socket: SocketInfo | null = null
   let transport: string | null = null

@@ -40,12 +40,8 @@ export class LineSplitter {
       } else {
         const carry = this.#carry as Buffer
         this.#carry = null
-        if (carry.length + nl > this.#maxLength) {
-          this.overlong++
-        } else {
-          const line = Buffer.concat([carry, chunk.subarray(0, nl)])
-          this.#emit(line, 0, line.length)
-        }
+        const line = Buffer.concat([carry, chunk.subarray(0, nl)])
+        this.#emit(line, 0, line.length)
       }
       pos = nl + 1
     }
@@ -53,8 +49,7 @@ export class LineSplitter {
     for (;;) {
       const nl = chunk.indexOf(LF, pos)
       if (nl < 0) break
-      if (nl - pos > this.#maxLength) this.overlong++
-      else this.#emit(chunk, pos, nl)
+      this.#emit(chunk, pos, nl)
       pos = nl + 1
     }
     if (pos < len) this.#keepPartial(chunk, pos)
@@ -71,7 +66,8 @@ export class LineSplitter {
   #keepPartial (chunk: Buffer, from: number): void {
     if (this.#skipping) return
     const have = this.#carry === null ? 0 : this.#carry.length
-    if (have + chunk.length - from > this.#maxLength) {
+    // One byte of slack: a CR that may end the line is not part of it.
+    if (have + chunk.length - from > this.#maxLength + 1) {
       this.#carry = null
       this.#skipping = true
       this.overlong++
@@ -81,8 +77,10 @@ export class LineSplitter {
     this.#carry = this.#carry === null ? Buffer.from(rest) : Buffer.concat([this.#carry, rest])
   }
 
+  /** Hands on one line without its CR, or counts it when it is longer than maxLength. */
   #emit (buf: Buffer, start: number, end: number): void {
     if (end > start && buf[end - 1] === CR) end--
-    this.#onLine(buf, start, end)
+    if (end - start > this.#maxLength) this.overlong++
+    else this.#onLine(buf, start, end)
   }
 }

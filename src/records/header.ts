@@ -71,13 +71,14 @@ function sameBytes (buf: Buffer, s: number, name: Buffer): boolean {
 
 /** Kind of a textual record type, compared byte by byte (no string is made). */
 function kindOfName (buf: Buffer, s: number, e: number): number {
+  if (e - s > 7 && buf[s] === 0x44 && sameBytes(buf, s, NAME_DAEMON_)) return KIND_DAEMON
   switch (e - s) {
     case 7: return sameBytes(buf, s, NAME_SYSCALL) ? KIND_SYSCALL : KIND_OTHER
     case 8: return sameBytes(buf, s, NAME_SOCKADDR) ? KIND_SOCKADDR : KIND_OTHER
     case 9: return sameBytes(buf, s, NAME_PROCTITLE) ? KIND_PROCTITLE : KIND_OTHER
     case 3: return sameBytes(buf, s, NAME_EOE) ? KIND_EOE : KIND_OTHER
     case 10: return sameBytes(buf, s, NAME_SOCKETCALL) ? KIND_SOCKETCALL : KIND_OTHER
-    default: return e - s > 7 && sameBytes(buf, s, NAME_DAEMON_) ? KIND_DAEMON : KIND_OTHER
+    default: return KIND_OTHER
   }
 }
 

@@ -62,13 +62,16 @@ function inRanges (ip: ipaddr.IPv4 | ipaddr.IPv6, ranges: readonly Range[]): boo
   return false
 }
 
-/** A --exe pattern: /regex/flags, or a glob over the path ("*" stops at "/", "**" does not). */
+/**
+ * A --exe pattern: "re:EXPRESSION" is a regular expression (unanchored, as grep), anything else a
+ * glob over the path ("*" stops at "/", "**" does not). A prefix, not /slashes/, because paths
+ * are full of slashes: "/usr/bin/dig" must not read as /usr\/bin/ with flags d, i and g.
+ */
 export function compileExePattern (pattern: string): (exe: string) => boolean {
-  const m = /^\/(.*)\/([dgimsuy]*)$/s.exec(pattern)
-  if (m !== null && pattern.length > 2) {
+  if (pattern.startsWith('re:')) {
     let re: RegExp
     try {
-      re = new RegExp(m[1] as string, m[2])
+      re = new RegExp(pattern.slice(3), 'u')
     } catch (err) {
       throw new FilterError(`'${pattern}' is not a valid regular expression: ${(err as Error).message}`)
     }
