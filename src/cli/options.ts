@@ -73,23 +73,58 @@ export const CONFIG_KEYS: readonly string[] = [...Object.keys(OPTIONS), 'files']
 
 type Raw = Record<string, unknown>
 
-function numberOption (raw: Raw, flag: keyof typeof DEFAULTS, min: number, integer: boolean): number {
-  const v = raw[flag]
-  if (v === undefined) return DEFAULTS[flag]
-  const n = typeof v === 'number' ? v : Number(v)
-  if ((typeof v === 'string' && v.trim() === '') || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`--${flag}: expected ${integer ? 'an integer' : 'a number'} >= ${min}, got '${String(v)}'`)
-  }
-  return n
-}
+/** Options whose values may hold commas (globs such as /usr/bin/{curl,wget}): repeat the flag instead. */
+const NO_COMMA_SPLIT: ReadonlySet<string> = new Set(['exe'])
 
-/** A list option: repeated flags and comma-separated values both add items. */
-function listOption (raw: Raw, flag: string): string[] | null {
-  const v = raw[flag]
-  if (v === undefined) return null
-  const items = (Array.isArray(v) ? v : [v]).flatMap(x => String(x).split(',')).map(x => x.trim()).filter(x => x !== '')
-  if (items.length === 0) throw new UsageError(`--${flag}: expected a value`)
-  return items
+/**
+ * The merged option values, remembering where each came from, so a bad value is reported as the
+ * flag the user typed or as the JSON path in the config file.
+ */
+class Values {
+  constructor (readonly flags: Raw, readonly file: Raw, readonly configPath: string | null) {}
+
+  get (name: string): unknown {
+    return this.flags[name] !== undefined ? this.flags[name] : this.file[name]
+  }
+
+  where (name: string, index?: number): string {
+    if (this.flags[name] !== undefined || this.configPath === null) return `--${name}`
+    return `--config ${this.configPath}: /${name}${index === undefined ? '' : `/${index}`}`
+  }
+
+  number (name: keyof typeof DEFAULTS, min: number, integer: boolean): number {
+    const v = this.get(name)
+    if (v === undefined) return DEFAULTS[name]
+    const n = typeof v === 'number' ? v : Number(v)
+    if ((typeof v === 'string' && v.trim() === '') || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+      throw new UsageError(`${this.where(name)}: expected ${integer ? 'an integer' : 'a number'} >= ${min}, got '${String(v)}'`)
+    }
+    return n
+  }
+
+  /**
+   * A list option, each item checked: from flags, repeated and/or comma-separated; from the file,
+   * a JSON array taken as is. Null when not given.
+   */
+  list<T = string> (name: string, check: (item: string) => T = (x: string) => x as T): T[] | null {
+    const fromFlags = this.flags[name] !== undefined
+    const v = this.get(name)
+    if (v === undefined) return null
+    const items = fromFlags
+      ? (v as string[]).flatMap(x => NO_COMMA_SPLIT.has(name) ? [x] : x.split(',')).map(x => x.trim())
+      : (v as string[])
+    if (fromFlags && items.some(x => x === '')) throw new UsageError(`--${name}: empty value in '${(v as string[]).join(',')}'`)
+    return items.map((item, i) => {
+      try {
+        return check(item)
+      } catch (err) {
+        if (err instanceof FilterError || err instanceof UsageError) {
+          throw new UsageError(`${this.where(name, fromFlags ? undefined : i)}: ${err.message}`)
+        }
+        throw err
+      }
+    })
+  }
 }
 
 const FAMILY_ALIASES: Readonly<Record<string, number>> = { unix: AF_UNIX, inet: AF_INET, inet6: AF_INET6 }
@@ -97,24 +132,12 @@ const FAMILY_ALIASES: Readonly<Record<string, number>> = { unix: AF_UNIX, inet: 
 function familyNumber (name: string): number {
   const lower = name.toLowerCase().replace(/^af_/, '')
   const n = FAMILY_ALIASES[lower] ?? FAMILY_NUMBERS[lower] ?? (/^\d{1,3}$/.test(lower) ? Number(lower) : undefined)
-  if (n === undefined || n > 255) throw new UsageError(`--family: unknown address family '${name}' (e.g. unix, netlink, packet, vsock, or a number)`)
+  if (n === undefined || n > 255) throw new UsageError(`unknown address family '${name}' (e.g. unix, netlink, packet, vsock, or a number)`)
   return n
 }
 
 const KNOWN_SYSCALLS: ReadonlySet<string> = new Set([...Object.values(SYSCALL_TABLES).flat(), ...SOCKETCALL_CALLS].filter(s => s !== ''))
 const RESULTS: readonly Result[] = ['success', 'in_progress', 'failed']
-
-function checked<T> (flag: string, values: string[] | null, check: (v: string) => T): T[] | null {
-  if (values === null) return null
-  return values.map(v => {
-    try {
-      return check(v)
-    } catch (err) {
-      if (err instanceof FilterError) throw new UsageError(`--${flag}: ${err.message}`)
-      throw err
-    }
-  })
-}
 
 /** Reads and validates --config FILE; errors name the file and the JSON path. */
 function readConfig (path: string): Raw {
@@ -167,54 +190,54 @@ export function parseCommandLine (argv: readonly string[]): Settings {
     // parseArgs's messages name the flag ("Unknown option '--foo'"); keep them, drop its advice.
     throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''))
   }
-  const flags = parsed.values as Raw
-  const config = typeof flags['config'] === 'string' ? flags['config'] : null
+  const parsedFlags = parsed.values as Raw
+  const config = typeof parsedFlags['config'] === 'string' ? parsedFlags['config'] : null
   const fromFile = config === null ? {} : readConfig(config)
-  // Flags override the file, option by option.
-  const raw: Raw = { ...fromFile }
-  for (const [k, v] of Object.entries(flags)) {
+  // Flags override the file, option by option; --no-NAME overrides a file's true.
+  const flags: Raw = {}
+  for (const [k, v] of Object.entries(parsedFlags)) {
     if (v === undefined) continue
-    if (k.startsWith('no-') && k in NEGATIONS) raw[k.slice(3)] = false
-    else raw[k] = v
+    if (k.startsWith('no-') && k in NEGATIONS) flags[k.slice(3)] = false
+    else flags[k] = v
   }
+  const o = new Values(flags, fromFile, config)
 
-  const eventTimeout = numberOption(raw, 'event-timeout', 0.001, false)
-  const families = checked('family', listOption(raw, 'family'), familyNumber) ?? []
-  const includeCidr = listOption(raw, 'include-cidr') ?? []
-  const excludeCidr = listOption(raw, 'exclude-cidr') ?? []
-  checked('include-cidr', includeCidr, parseCidr)
-  checked('exclude-cidr', excludeCidr, parseCidr)
-  const exe = listOption(raw, 'exe')
-  checked('exe', exe, compileExePattern)
+  const families = o.list('family', familyNumber) ?? []
+  const includeCidr = o.list('include-cidr') ?? []
+  const excludeCidr = o.list('exclude-cidr') ?? []
+  o.list('include-cidr', parseCidr)
+  o.list('exclude-cidr', parseCidr)
+  const exe = o.list('exe')
+  o.list('exe', compileExePattern)
   const files = parsed.positionals.length > 0
     ? parsed.positionals
     : Array.isArray(fromFile['files']) && fromFile['files'].length > 0 ? fromFile['files'] as string[] : ['-']
 
   return {
     files,
-    stats: raw['stats'] === true,
-    eventTimeoutMs: Math.round(eventTimeout * 1000),
-    idleTimeoutMs: numberOption(raw, 'idle-timeout', 0, true),
-    maxInflight: numberOption(raw, 'max-inflight', 1, true),
-    maxLineBytes: numberOption(raw, 'max-line-bytes', 64, true),
+    stats: o.get('stats') === true,
+    eventTimeoutMs: Math.round(o.number('event-timeout', 0.001, false) * 1000),
+    idleTimeoutMs: o.number('idle-timeout', 0, true),
+    maxInflight: o.number('max-inflight', 1, true),
+    maxLineBytes: o.number('max-line-bytes', 64, true),
     keepFamilies: new Set([AF_INET, AF_INET6, ...families]),
     filters: {
-      excludeLoopback: raw['exclude-loopback'] === true,
+      excludeLoopback: o.get('exclude-loopback') === true,
       includeCidr,
       excludeCidr,
-      result: checked('result', listOption(raw, 'result'), r => {
-        if (!(RESULTS as readonly string[]).includes(r)) throw new UsageError(`--result: '${r}' is not one of ${RESULTS.join(', ')}`)
+      result: o.list('result', r => {
+        if (!(RESULTS as readonly string[]).includes(r)) throw new UsageError(`'${r}' is not one of ${RESULTS.join(', ')}`)
         return r as Result
       }),
-      key: listOption(raw, 'key'),
+      key: o.list('key'),
       exe,
-      syscall: checked('syscall', listOption(raw, 'syscall'), s => {
-        if (!KNOWN_SYSCALLS.has(s)) throw new UsageError(`--syscall: '${s}' is not a syscall name on any supported arch`)
-        return s
+      syscall: o.list('syscall', name => {
+        if (!KNOWN_SYSCALLS.has(name)) throw new UsageError(`'${name}' is not a syscall name on any supported arch`)
+        return name
       })
     },
-    help: flags['help'] === true,
-    version: flags['version'] === true,
+    help: parsedFlags['help'] === true,
+    version: parsedFlags['version'] === true,
     config
   }
 }

@@ -66,18 +66,16 @@ export class SocketContext {
       return
     }
     let state = this.table.get(node, pid, fd, timeMs)
-    if (state !== null && state.family !== family) {
-      // The fd was closed and reused for a socket of the other family without a logged socket().
+    if (state !== null && state.family === AF_INET && family === AF_INET6) {
+      // An inet socket cannot take an inet6 address: the fd was closed and reused for an inet6
+      // socket without a logged socket(). (The reverse is normal: a dual-stack inet6 socket may
+      // be given IPv4 addresses.)
       this.table.delete(node, pid, fd)
       state = null
     }
-    if (ev.action === 'bind') {
-      if (ev.result !== 'success' || ev.local === null) return
-      if (state === null) {
-        state = { family, socket: null, transport: null, local: ev.local, seen: timeMs }
-      } else {
-        state.local = ev.local
-      }
+    if (ev.action === 'bind' && ev.result === 'success' && ev.local !== null) {
+      if (state === null) state = { family, socket: null, transport: null, local: ev.local, seen: timeMs }
+      else state.local = ev.local
     }
     if (state === null) return
     state.seen = timeMs

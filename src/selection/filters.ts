@@ -33,6 +33,11 @@ type Range = [ipaddr.IPv4 | ipaddr.IPv6, number]
 
 /** Parses "10.0.0.0/8", "2001:db8::/32" or a single address; ::ffff:a.b.c.d/n becomes IPv4. */
 export function parseCidr (text: string): Range {
+  const address = text.split('/')[0] as string
+  // ipaddr.js reads 010.0.0.0 as octal and "10" as 0.0.0.10; as inet_pton, take only a.b.c.d.
+  if (!address.includes(':') && !/^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/.test(address)) {
+    throw new FilterError(`'${text}' is not an IPv4 or IPv6 address or CIDR range`)
+  }
   let range: Range
   try {
     range = text.includes('/') ? ipaddr.parseCIDR(text) : [ipaddr.parse(text), ipaddr.parse(text).kind() === 'ipv4' ? 32 : 128]
