@@ -6,6 +6,7 @@
  * stdout went away, 1 on a read or write error, 2 on a bad option or unreadable input file.
  */
 import { accessSync, constants, readFileSync } from 'node:fs'
+import { EventEmitter } from 'node:events'
 import { UsageError, parseCommandLine, type Settings } from './cli/options.js'
 import { HELP } from './cli/help.js'
 
@@ -29,6 +30,10 @@ async function main (): Promise<void> {
   // read. Installed first, so a signal that arrives during start-up is not fatal.
   const stop = new AbortController()
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort())
+  // SIGHUP (logrotate's postrotate, auditd's reload): reopen --output. SIGUSR1: statistics now.
+  const control = new EventEmitter()
+  process.on('SIGHUP', () => control.emit('reopen'))
+  process.on('SIGUSR1', () => control.emit('stats'))
 
   let settings: Settings
   try {
@@ -58,14 +63,28 @@ async function main (): Promise<void> {
       maxInflight: settings.maxInflight,
       maxLineBytes: settings.maxLineBytes,
       keepFamilies: settings.keepFamilies,
-      filters: settings.filters
-    }, { stdin: process.stdin, stdout: process.stdout, signal: stop.signal })
+      filters: settings.filters,
+      format: settings.format,
+      output: settings.output,
+      forward: settings.forward,
+      tag: settings.tag,
+      ack: settings.ack,
+      forwardTimeoutMs: settings.forwardTimeoutMs,
+      forwardMaxPending: settings.forwardMaxPending,
+      confirm: settings.confirm
+    }, {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      signal: stop.signal,
+      control,
+      warn: message => process.stderr.write(`netfilter: ${message}\n`)
+    })
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     fail(1, `read error: ${e.message}`)
   }
   if (settings.stats) process.stderr.write(JSON.stringify(result.stats) + '\n')
-  if (result.outputError !== null) fail(1, `write error: ${result.outputError.message}`)
+  if (result.outputError !== null) fail(1, `output error: ${result.outputError.message}`)
   // Input may still be open (a closed reader stops us early); nothing more is to be read.
   process.exit(0)
 }

@@ -128,6 +128,11 @@ export class NetFilter {
     return this.#assembler.inflight
   }
 
+  /** Complete lines read so far (for --confirm's one OK per line). */
+  get linesRead (): number {
+    return this.#lines + this.#splitter.overlong
+  }
+
   stats (): Stats {
     const a = this.#assembler.counters
     return {

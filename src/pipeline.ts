@@ -1,34 +1,21 @@
 /**
- * The I/O edge: input files and stdin → NetFilter → JSON lines on stdout.
- * Opens each input in turn (gzip recognised by its magic bytes), passes chunks to the filter, waits
- * when the output pushes back, runs the idle timer on live input, and stops cleanly on a signal:
- * whatever was read is completed and written before run() resolves.
+ * The I/O edge: input files and stdin → NetFilter → a format → a sink (stdout, --output file or
+ * --forward peer). Opens each input in turn (gzip recognised by its magic bytes), passes chunks to
+ * the filter, waits when the output pushes back, runs the idle timer on live input, answers rsyslog's
+ * omprog with OK per input line once it is durably handled (--confirm), and stops cleanly on a
+ * signal: whatever was read is completed and delivered before run() resolves.
  */
 import { createReadStream, fstatSync } from 'node:fs'
 import { createGunzip } from 'node:zlib'
 import { addAbortSignal, type Readable, type Writable } from 'node:stream'
+import type { EventEmitter } from 'node:events'
 import { NetFilter, type FilterOptions, type Stats } from './filter.js'
 import { JsonLinesSink } from './sinks/json-lines.js'
-
-export interface RunOptions extends FilterOptions {
-  files: string[]
-  idleTimeoutMs: number
-}
-
-export interface RunIO {
-  stdin: Readable & { fd?: number }
-  stdout: Writable
-  /** Aborting stops reading; what was read is still completed and written. */
-  signal?: AbortSignal
-}
-
-export interface RunResult {
-  stats: Stats
-  /** The reader of stdout went away (EPIPE): not an error for a filter. */
-  outputClosed: boolean
-  /** A write error other than EPIPE. */
-  outputError: Error | null
-}
+import { ForwardSink } from './sinks/forward.js'
+import type { Sink } from './sinks/sink.js'
+import type { NetworkEvent } from './events/network-event.js'
+import { toEcs } from './formats/ecs.js'
+import { toOcsf } from './formats/ocsf.js'
 
 const GZIP_MAGIC_0 = 0x1f
 const GZIP_MAGIC_1 = 0x8b
@@ -77,11 +64,89 @@ function isLive (stdin: Readable & { fd?: number }): boolean {
   }
 }
 
+export type Format = 'native' | 'ecs' | 'ocsf'
+
+export interface RunOptions extends FilterOptions {
+  files: string[]
+  idleTimeoutMs: number
+  format: Format
+  /** Append JSON lines to this file instead of stdout. */
+  output: string | null
+  /** Send events to this forward-protocol peer instead (HOST:PORT or unix:PATH). */
+  forward: string | null
+  tag: string
+  ack: boolean
+  /** Events held for the forward peer before input is paused. */
+  forwardMaxPending: number
+  /** How long the end of input waits for the forward peer to take pending events. */
+  forwardTimeoutMs: number
+  /** rsyslog omprog confirmMessages: OK once ready, then one OK per input line once handled. */
+  confirm: boolean
+}
+
+export interface RunIO {
+  stdin: Readable & { fd?: number }
+  stdout: Writable
+  /** Aborting stops reading; what was read is still completed and delivered. */
+  signal?: AbortSignal
+  /** 'reopen' reopens --output (SIGHUP); 'stats' asks for the statistics now (SIGUSR1). */
+  control?: EventEmitter
+  /** Where warnings and SIGUSR1 statistics go (stderr in the CLI). */
+  warn?: (message: string) => void
+}
+
+export interface RunResult {
+  stats: Stats & { output: Record<string, number> }
+  /** The reader of stdout went away (EPIPE): not an error for a filter. */
+  outputClosed: boolean
+  /** An output error (ENOSPC, undelivered events, …): the run failed. */
+  outputError: Error | null
+}
+
+const FORMATTERS: Readonly<Record<Format, (ev: NetworkEvent) => unknown>> = {
+  native: ev => ev,
+  ecs: toEcs,
+  ocsf: toOcsf
+}
+
+/** The audit event's time in ms, from its id "SECONDS.MILLIS:SERIAL". */
+function eventTimeMs (ev: NetworkEvent): number {
+  const colon = ev.event_id.indexOf(':')
+  return Math.round(Number(ev.event_id.slice(0, colon)) * 1000)
+}
+
+function makeSink (opts: RunOptions, io: RunIO): Sink {
+  if (opts.forward !== null) {
+    return new ForwardSink({
+      target: opts.forward,
+      tag: opts.tag,
+      ack: opts.ack,
+      maxPending: opts.forwardMaxPending,
+      endTimeoutMs: opts.forwardTimeoutMs,
+      warn: io.warn ?? (() => {})
+    })
+  }
+  if (opts.output !== null) return JsonLinesSink.toFile(opts.output)
+  return new JsonLinesSink(io.stdout)
+}
+
 export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
-  const sink = new JsonLinesSink(io.stdout)
-  const filter = new NetFilter(ev => sink.write(ev), opts)
+  const sink = makeSink(opts, io)
+  const format = FORMATTERS[opts.format]
+  const filter = new NetFilter(ev => sink.write(format(ev), eventTimeMs(ev)), opts)
   const signal = io.signal
   const aborted = (): boolean => signal?.aborted === true
+  const failed = (): boolean => sink.closed || sink.error !== null
+  const stats = (): RunResult['stats'] => ({ ...filter.stats(), output: sink.stats() })
+
+  const onReopen = (): void => sink.reopen()
+  const onStats = (): void => io.warn?.(JSON.stringify(stats()))
+  io.control?.on('reopen', onReopen)
+  io.control?.on('stats', onStats)
+
+  // omprog's confirmation protocol: "OK" alone on a line, once at start, then once per message.
+  const confirm = opts.confirm ? (n: number): void => { if (n > 0) io.stdout.write('OK\n'.repeat(n)) } : null
+  confirm?.(1)
 
   let timer: NodeJS.Timeout | null = null
   const idleMs = opts.idleTimeoutMs
@@ -92,27 +157,46 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
     if (next >= 0) timer = setTimeout(sweep, Math.max(1, next - Date.now()))
   }
 
-  for (const file of opts.files) {
-    if (aborted() || sink.closed) break
-    const live = idleMs > 0 && file === '-' && isLive(io.stdin)
-    const source = await open(file, io.stdin)
-    if (signal !== undefined) addAbortSignal(signal, source)
-    try {
-      for await (const chunk of source) {
-        filter.push(chunk as Buffer, live ? Date.now() : 0)
-        if (!sink.flush()) await sink.drain()
-        if (sink.closed) break
-        if (live && timer === null && filter.inflight > 0) timer = setTimeout(sweep, idleMs)
+  try {
+    for (const file of opts.files) {
+      if (aborted() || failed()) break
+      const live = idleMs > 0 && file === '-' && isLive(io.stdin)
+      const source = await open(file, io.stdin)
+      if (signal !== undefined) addAbortSignal(signal, source)
+      try {
+        for await (const chunk of source) {
+          const linesBefore = filter.linesRead
+          filter.push(chunk as Buffer, live ? Date.now() : 0)
+          if (!sink.flush()) await sink.drain()
+          if (confirm !== null) {
+            // Confirm a line once every event completed so far is written (or acknowledged); the
+            // line's own event may still be in flight: see docs/deploy.md on what a crash can lose.
+            await sink.settled()
+            if (failed()) break
+            confirm(filter.linesRead - linesBefore)
+          }
+          if (failed()) break
+          if (live && timer === null && filter.inflight > 0) timer = setTimeout(sweep, idleMs)
+        }
+      } catch (err) {
+        if (!(aborted() && (err as Error).name === 'AbortError')) throw err
+      } finally {
+        if (file !== '-') source.destroy()
       }
-    } catch (err) {
-      if (!(aborted() && (err as Error).name === 'AbortError')) throw err
-    } finally {
-      if (file !== '-') source.destroy()
+      const linesBefore = filter.linesRead
+      filter.endOfFile()
+      if (confirm !== null && filter.linesRead > linesBefore) {
+        sink.flush()
+        await sink.settled()
+        if (!failed()) confirm(filter.linesRead - linesBefore)
+      }
     }
-    filter.endOfFile()
+  } finally {
+    if (timer !== null) clearTimeout(timer)
+    io.control?.off('reopen', onReopen)
+    io.control?.off('stats', onStats)
   }
-  if (timer !== null) clearTimeout(timer)
   filter.end()
-  await sink.end(false)
-  return { stats: filter.stats(), outputClosed: sink.closed && sink.error === null, outputError: sink.error }
+  await sink.end()
+  return { stats: stats(), outputClosed: sink.closed && sink.error === null, outputError: sink.error }
 }

@@ -17,7 +17,8 @@ be auditd's log (RAW or ENRICHED), an auditd plugin stream (with EOE records),
 lines with a node= prefix, syslog- or journal-wrapped records, or the kernel's
 numeric form ("audit: type=1306 audit(…): saddr=…"). Other lines are skipped.
 
-Selection and filters (lists: repeat the flag or separate values with commas):
+Selection and filters (lists: repeat the flag or separate values with commas;
+--exe patterns only by repeating the flag, as globs may hold commas):
   --family LIST           also keep these address families: unix, netlink,
                           packet, vsock, … or a number (inet and inet6 are
                           always kept). AF_PACKET sockets are how sniffers and
@@ -52,6 +53,30 @@ Event assembly:
   --max-line-bytes N      drop (and count as malformed) lines longer than N
                           bytes (default ${DEFAULTS['max-line-bytes']})
 
+Output:
+  --format FORMAT         native (schemas/event.schema.json), ecs (Elastic Common
+                          Schema, as Auditbeat's auditd module) or ocsf (OCSF
+                          1.1.0 Network Activity, class 4001) (default ${DEFAULTS.format})
+  -o, --output FILE       append JSON lines to FILE instead of stdout; SIGHUP
+                          reopens it (logrotate's postrotate); a write error
+                          (disk full, permission) stops netfilter with status 1
+  --forward TARGET        send events to a Fluentd/Fluent Bit forward input at
+                          HOST:PORT, [IPv6]:PORT or unix:PATH (PackedForward,
+                          event time with millisecond precision); reconnects
+                          with back-off and pauses input rather than drop
+  --tag TAG               forward-protocol tag (default ${DEFAULTS.tag})
+  --ack                   with --forward: the peer acknowledges every chunk;
+                          unacknowledged events are sent again (at least once)
+  --forward-timeout MS    at the end of input or on SIGTERM, wait at most MS
+                          for pending events to be delivered (default ${DEFAULTS['forward-timeout']})
+  --forward-max-pending N pause input while N events wait for the peer
+                          (default ${DEFAULTS['forward-max-pending']})
+  --confirm               for rsyslog omprog with confirmMessages="on": print OK
+                          when ready and one OK per input line once it is
+                          handled (events written to --output or delivered to
+                          --forward); stdout carries nothing else, so --output
+                          or --forward is required
+
 Other:
   -c, --config FILE       read options from a JSON file: every option above by
                           its long name, e.g. {"exclude-loopback": true,
@@ -72,8 +97,12 @@ socket() and bind() calls seen earlier on the same (node, pid, fd); when they
 were not seen, transport is null and transport_hint may carry a guess from the
 port or the call (accept implies a connection-oriented socket).
 
+Signals: SIGTERM/SIGINT stop reading, complete pending events, deliver them and
+exit 0; SIGHUP reopens --output; SIGUSR1 prints the --stats summary to stderr.
+
 Exit status: 0 on success (also when the reader of stdout goes away early),
-1 on a read or write error, 2 on a bad option, config file or input file.
+1 on a read or output error (or events left undelivered at --forward-timeout),
+2 on a bad option, config file or input file.
 
 Examples:
   netfilter /var/log/audit/audit.log
@@ -82,5 +111,7 @@ Examples:
   netfilter --family packet --syscall socket,bind audit.log    # raw-socket listeners
   netfilter --exe '/usr/bin/curl' --include-cidr 10.0.0.0/8,2001:db8::/32 audit.log
   netfilter --config /etc/netfilter/config.json                # auditd plugin mode
+  netfilter --format ecs --forward 127.0.0.1:24224 --ack audit.log
+  netfilter --confirm --output /var/log/netfilter/events.json  # rsyslog omprog
   ausearch --raw -k net_connect | netfilter
 `

@@ -13,6 +13,7 @@ import { SYSCALL_TABLES, SOCKETCALL_CALLS } from '../tables/syscalls.js'
 import { AF_INET, AF_INET6, AF_UNIX } from '../decoders/sockaddr.js'
 import { FilterError, compileExePattern, parseCidr, type FilterSettings } from '../selection/filters.js'
 import type { Result } from '../events/network-event.js'
+import { ForwardTargetError, parseForwardTarget } from '../sinks/forward-target.js'
 
 export interface Settings {
   files: string[]
@@ -28,6 +29,14 @@ export interface Settings {
   version: boolean
   /** The config file read, if any. */
   config: string | null
+  format: 'native' | 'ecs' | 'ocsf'
+  output: string | null
+  forward: string | null
+  tag: string
+  ack: boolean
+  forwardTimeoutMs: number
+  forwardMaxPending: number
+  confirm: boolean
 }
 
 export class UsageError extends Error {
@@ -38,8 +47,15 @@ export const DEFAULTS = {
   'event-timeout': 2,
   'idle-timeout': 500,
   'max-inflight': 16384,
-  'max-line-bytes': 1048576
+  'max-line-bytes': 1048576,
+  format: 'native',
+  tag: 'netfilter',
+  'forward-timeout': 4000,
+  'forward-max-pending': 10000
 } as const
+
+type NumberOption = 'event-timeout' | 'idle-timeout' | 'max-inflight' | 'max-line-bytes' | 'forward-timeout' | 'forward-max-pending'
+const FORMATS = ['native', 'ecs', 'ocsf'] as const
 
 /** Options that may appear in the config file, by their long flag name. */
 const OPTIONS = {
@@ -55,7 +71,15 @@ const OPTIONS = {
   result: { type: 'string', multiple: true },
   key: { type: 'string', multiple: true },
   exe: { type: 'string', multiple: true },
-  syscall: { type: 'string', multiple: true }
+  syscall: { type: 'string', multiple: true },
+  format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  forward: { type: 'string' },
+  tag: { type: 'string' },
+  ack: { type: 'boolean' },
+  'forward-timeout': { type: 'string' },
+  'forward-max-pending': { type: 'string' },
+  confirm: { type: 'boolean' }
 } as const
 
 const CLI_ONLY = {
@@ -92,7 +116,7 @@ class Values {
     return `--config ${this.configPath}: /${name}${index === undefined ? '' : `/${index}`}`
   }
 
-  number (name: keyof typeof DEFAULTS, min: number, integer: boolean): number {
+  number (name: NumberOption, min: number, integer: boolean): number {
     const v = this.get(name)
     if (v === undefined) return DEFAULTS[name]
     const n = typeof v === 'number' ? v : Number(v)
@@ -100,6 +124,14 @@ class Values {
       throw new UsageError(`${this.where(name)}: expected ${integer ? 'an integer' : 'a number'} >= ${min}, got '${String(v)}'`)
     }
     return n
+  }
+
+  /** A string option, or its default. */
+  string (name: string, fallback: string | null): string | null {
+    const v = this.get(name)
+    if (v === undefined) return fallback
+    if (typeof v !== 'string' || v === '') throw new UsageError(`${this.where(name)}: expected a value`)
+    return v
   }
 
   /**
@@ -182,6 +214,42 @@ function validateConfig (data: unknown, path: string): Raw {
   return data as Raw
 }
 
+/** Where the output goes and how: --format, --output, --forward, --tag, --ack, --confirm. */
+function outputSettings (o: Values): Pick<Settings, 'format' | 'output' | 'forward' | 'tag' | 'ack' | 'forwardTimeoutMs' | 'forwardMaxPending' | 'confirm'> {
+  const format = o.string('format', DEFAULTS.format) as string
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`${o.where('format')}: '${format}' is not one of ${FORMATS.join(', ')}`)
+  }
+  const output = o.string('output', null)
+  const forward = o.string('forward', null)
+  if (output !== null && forward !== null) throw new UsageError('--output and --forward: choose one destination')
+  if (forward !== null) {
+    try {
+      parseForwardTarget(forward)
+    } catch (err) {
+      if (err instanceof ForwardTargetError) throw new UsageError(`${o.where('forward')}: ${err.message}`)
+      throw err
+    }
+  }
+  const ack = o.get('ack') === true
+  if (ack && forward === null) throw new UsageError('--ack: acknowledgements need --forward')
+  const confirm = o.get('confirm') === true
+  if (confirm && output === null && forward === null) {
+    // With --confirm stdout carries only OK lines to rsyslog, so events need another way out.
+    throw new UsageError('--confirm: stdout then carries only OK lines for rsyslog; give --output FILE or --forward HOST:PORT for the events')
+  }
+  return {
+    format: format as Settings['format'],
+    output,
+    forward,
+    tag: o.string('tag', DEFAULTS.tag) as string,
+    ack,
+    forwardTimeoutMs: o.number('forward-timeout', 0, true),
+    forwardMaxPending: o.number('forward-max-pending', 1, true),
+    confirm
+  }
+}
+
 export function parseCommandLine (argv: readonly string[]): Settings {
   let parsed
   try {
@@ -236,6 +304,7 @@ export function parseCommandLine (argv: readonly string[]): Settings {
         return name
       })
     },
+    ...outputSettings(o),
     help: parsedFlags['help'] === true,
     version: parsedFlags['version'] === true,
     config

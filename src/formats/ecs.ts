@@ -315,23 +315,7 @@ function ecsAuditd (ev: NetworkEvent): EcsAuditd {
 }
 
 export function toEcs (ev: NetworkEvent): EcsEvent {
-  const out: EcsEvent = {
-    '@timestamp': ev.time,
-    ecs: { version: ECS_VERSION },
-    event: {
-      kind: 'event',
-      category: ['network'],
-      type: ev.action === null ? ['info'] : [...TYPES[ev.action]],
-      action: ev.action === null ? (ev.syscall ?? 'unknown') : ACTIONS[ev.action],
-      outcome: OUTCOMES[ev.result],
-      id: ev.event_id
-    },
-    auditd: ecsAuditd(ev)
-  }
-
   const { source, destination } = trafficEndpoints(ev)
-  if (source !== null) out.source = source
-  if (destination !== null) out.destination = destination
 
   const network: NonNullable<EcsEvent['network']> = {}
   const protocol = ianaProtocol(ev)
@@ -343,14 +327,29 @@ export function toEcs (ev: NetworkEvent): EcsEvent {
   if (version !== null) network.type = version === 4 ? 'ipv4' : 'ipv6'
   if (ev.direction === 'outbound') network.direction = 'egress'
   else if (ev.direction === 'inbound') network.direction = 'ingress'
-  if (Object.keys(network).length > 0) out.network = network
 
   const process = ecsProcess(ev)
-  if (process !== null) out.process = process
   const user = ecsUser(ev)
-  if (user !== null) out.user = user
-  if (ev.node !== null) out.host = { name: ev.node }
   const tags = ev.keys ?? (ev.key === null ? [] : [ev.key])
-  if (tags.length > 0) out.tags = [...tags]
-  return out
+
+  return {
+    '@timestamp': ev.time,
+    ecs: { version: ECS_VERSION },
+    event: {
+      kind: 'event',
+      category: ['network'],
+      type: ev.action === null ? ['info'] : [...TYPES[ev.action]],
+      action: ev.action === null ? (ev.syscall ?? 'unknown') : ACTIONS[ev.action],
+      outcome: OUTCOMES[ev.result],
+      id: ev.event_id
+    },
+    ...(source !== null ? { source } : {}),
+    ...(destination !== null ? { destination } : {}),
+    ...(Object.keys(network).length > 0 ? { network } : {}),
+    ...(process !== null ? { process } : {}),
+    ...(user !== null ? { user } : {}),
+    ...(ev.node !== null ? { host: { name: ev.node } } : {}),
+    ...(tags.length > 0 ? { tags: [...tags] } : {}),
+    auditd: ecsAuditd(ev)
+  }
 }

@@ -231,7 +231,12 @@ export function toOcsf (ev: NetworkEvent, options: OcsfOptions = {}): OcsfEvent 
     connection.protocol_ver = version === 4 ? 'Internet Protocol version 4 (IPv4)' : 'Internet Protocol version 6 (IPv6)'
   }
 
-  const out: OcsfEvent = {
+  const actor = actorOf(ev)
+  const { source, destination } = trafficEndpoints(ev)
+  const src = ocsfEndpoint(source)
+  const dst = ocsfEndpoint(destination)
+
+  return {
     activity_id: activityId,
     activity_name: activityName,
     category_uid: 4,
@@ -245,7 +250,12 @@ export function toOcsf (ev: NetworkEvent, options: OcsfOptions = {}): OcsfEvent 
     time: Date.parse(ev.time),
     status_id: statusId,
     status,
+    ...(ev.errno !== null ? { status_code: ev.errno } : {}),
+    ...(actor !== null ? { actor } : {}),
+    ...(src !== null ? { src_endpoint: src } : {}),
+    ...(dst !== null ? { dst_endpoint: dst } : {}),
     connection_info: connection,
+    ...(ev.node !== null ? { device: { hostname: ev.node, type_id: 0 as const } } : {}),
     metadata: {
       version: OCSF_VERSION,
       product: { name: 'netfilter', vendor_name: 'netfilter', version: options.productVersion ?? NETFILTER_VERSION },
@@ -256,15 +266,4 @@ export function toOcsf (ev: NetworkEvent, options: OcsfOptions = {}): OcsfEvent 
     },
     unmapped: unmappedOf(ev)
   }
-  if (ev.errno !== null) out.status_code = ev.errno
-
-  const actor = actorOf(ev)
-  if (actor !== null) out.actor = actor
-  const { source, destination } = trafficEndpoints(ev)
-  const src = ocsfEndpoint(source)
-  if (src !== null) out.src_endpoint = src
-  const dst = ocsfEndpoint(destination)
-  if (dst !== null) out.dst_endpoint = dst
-  if (ev.node !== null) out.device = { hostname: ev.node, type_id: 0 }
-  return out
 }

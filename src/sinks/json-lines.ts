@@ -1,48 +1,61 @@
 /**
- * Sink: output records → JSON lines on a Writable (stdout or a file).
- * In: one object per kept event. Out: batched writes, one per input chunk rather than one per
- * event, with the Writable's backpressure passed back to the caller. A reader that goes away
- * (EPIPE, e.g. `netfilter … | head`) marks the sink closed instead of throwing.
+ * Sink: output records → JSON lines on stdout or an appended file.
+ * In: one record per kept event. Out: batched writes (one per input chunk, not one per event) with
+ * the Writable's backpressure passed back, write completions tracked for --confirm, and SIGHUP
+ * reopening of a file after logrotate. A reader that goes away (EPIPE, `netfilter … | head`) marks
+ * the sink closed instead of failing; any other write error (ENOSPC, EACCES) is fatal and reported.
  */
+import { createWriteStream } from 'node:fs'
 import type { Writable } from 'node:stream'
+import type { Sink } from './sink.js'
 
-export class JsonLinesSink {
-  /** True once the destination refused more data (EPIPE or closed). */
+export class JsonLinesSink implements Sink {
   closed = false
-  /** First write error other than a closed reader, e.g. ENOSPC. */
   error: Error | null = null
-  written = 0
-  readonly #out: Writable
+  #out: Writable
+  readonly #open: (() => Writable) | null
   #batch = ''
+  #written = 0
+  #reopened = 0
+  /** Writes handed to the Writable whose callback has not come yet, and who waits for them. */
+  #pending = 0
+  #waiters: Array<() => void> = []
 
-  constructor (out: Writable) {
-    this.#out = out
-    out.on('error', (err: NodeJS.ErrnoException) => {
-      this.closed = true
-      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED' && this.error === null) this.error = err
-    })
+  /**
+   * @param out the Writable to write to, or a function opening it (a file, so it can be reopened)
+   */
+  constructor (out: Writable | (() => Writable)) {
+    this.#open = typeof out === 'function' ? out : null
+    this.#out = this.#attach(typeof out === 'function' ? out() : out)
+  }
+
+  static toFile (path: string): JsonLinesSink {
+    return new JsonLinesSink(() => createWriteStream(path, { flags: 'a' }))
   }
 
   write (record: unknown): void {
     this.#batch += JSON.stringify(record) + '\n'
-    this.written++
+    this.#written++
   }
 
-  /** Hands the batch to the Writable. Returns false when the caller should wait for drain(). */
   flush (): boolean {
-    if (this.#batch.length === 0 || this.closed) {
+    if (this.#batch.length === 0 || this.closed || this.error !== null) {
       this.#batch = ''
-      return !this.closed
+      return !this.closed && this.error === null
     }
     const batch = this.#batch
     this.#batch = ''
-    return this.#out.write(batch)
+    this.#pending++
+    return this.#out.write(batch, err => {
+      if (err !== null && err !== undefined) this.#fail(err)
+      this.#pending--
+      if (this.#pending === 0) this.#wake()
+    })
   }
 
-  /** Resolves when the Writable wants more data again (or has failed). */
   async drain (): Promise<void> {
     const out = this.#out
-    if (this.closed || !out.writableNeedDrain) return
+    if (this.closed || this.error !== null || !out.writableNeedDrain) return
     await new Promise<void>(resolve => {
       const done = (): void => {
         out.off('drain', done)
@@ -56,14 +69,54 @@ export class JsonLinesSink {
     })
   }
 
-  /** Flushes, then ends the Writable (unless it is stdout, which Node must keep open). */
-  async end (endStream: boolean): Promise<void> {
+  async settled (): Promise<void> {
+    if (this.#pending === 0 || this.closed || this.error !== null) return
+    await new Promise<void>(resolve => this.#waiters.push(resolve))
+  }
+
+  async end (): Promise<void> {
     this.flush()
-    if (this.closed) return
-    if (endStream) {
-      await new Promise<void>(resolve => this.#out.end(resolve))
-    } else if (this.#out.writableNeedDrain) {
-      await this.drain()
+    await this.settled()
+    if (this.#open !== null && !this.closed) await new Promise<void>(resolve => this.#out.end(resolve))
+  }
+
+  reopen (): void {
+    if (this.#open === null || this.error !== null) return
+    this.flush()
+    const old = this.#out
+    // The old stream finishes its queued writes to the renamed file, then closes.
+    old.end()
+    this.#out = this.#attach(this.#open())
+    this.#reopened++
+  }
+
+  stats (): Record<string, number> {
+    return { written: this.#written, reopened: this.#reopened }
+  }
+
+  #attach (out: Writable): Writable {
+    out.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') {
+        this.closed = true
+        this.#wake()
+      } else {
+        this.#fail(err)
+      }
+    })
+    return out
+  }
+
+  #fail (err: Error): void {
+    if (this.error === null && !(this.closed && (err as NodeJS.ErrnoException).code === 'EPIPE')) {
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE') this.closed = true
+      else this.error = err
     }
+    this.#wake()
+  }
+
+  #wake (): void {
+    const waiters = this.#waiters
+    this.#waiters = []
+    for (const w of waiters) w()
   }
 }

@@ -273,7 +273,9 @@ t.test('every schema key is accepted with a value of its type', t => {
   const sample: Record<string, unknown> = {
     $comment: 'x', files: ['a.log'], stats: true, 'event-timeout': 1, 'idle-timeout': 0, 'max-inflight': 1,
     'max-line-bytes': 64, family: ['unix'], 'exclude-loopback': true, 'include-cidr': ['::1'],
-    'exclude-cidr': ['10.0.0.0/8'], result: ['failed'], key: ['k'], exe: ['/usr/bin/*'], syscall: ['bind']
+    'exclude-cidr': ['10.0.0.0/8'], result: ['failed'], key: ['k'], exe: ['/usr/bin/*'], syscall: ['bind'],
+    format: 'ocsf', output: '/tmp/netfilter-test.jsonl', forward: 'unix:/run/fluent.sock', tag: 'audit.net',
+    ack: false, 'forward-timeout': 1000, 'forward-max-pending': 100, confirm: false
   }
   for (const key of Object.keys(schema.properties)) {
     t.ok(key in sample, `a sample for ${key}`)
