@@ -1,0 +1,99 @@
+/**
+ * Signals as auditd, rsyslog, logrotate and operators send them: SIGHUP reopens --output after a
+ * rotation (nothing lost, nothing written to the old file afterwards), SIGUSR1 prints the
+ * statistics without stopping, SIGTERM mid-event completes and writes the pending event. And an
+ * output that fails (a full disk) is reported with status 1, not silently.
+ */
+import t from 'tap'
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, renameSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { BIN, ROOT, jsonLines, runCli } from './helpers/filter.js'
+
+const EXAMPLE = `${ROOT}examples/audit.log`
+const lines = readFileSync(EXAMPLE, 'utf8').split('\n').filter(l => l !== '')
+
+/** Lines of the example log with serials moved, so each batch is new events. */
+function batch (i: number): string {
+  return lines.map(l => l.replace(/:(\d+)\)/, (_m, s: string) => `:${Number(s) + i * 100000})`)).join('\n') + '\n'
+}
+
+async function until (what: string, check: () => boolean, ms = 10000): Promise<void> {
+  for (let waited = 0; !check(); waited += 20) {
+    if (waited > ms) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+}
+
+function start (args: string[]): { child: ChildProcessWithoutNullStreams, stderr: () => string } {
+  const child = spawn(process.execPath, [BIN, ...args])
+  let err = ''
+  child.stderr.on('data', d => { err += String(d) })
+  return { child, stderr: () => err }
+}
+
+const count = (path: string): number => existsSync(path) ? jsonLines(readFileSync(path, 'utf8')).length : 0
+
+t.test('SIGHUP after logrotate renamed --output: later events go to the new file, none lost', async t => {
+  const dir = mkdtempSync(`${tmpdir()}/netfilter-hup-`)
+  const out = `${dir}/events.json`
+  const { child, stderr } = start(['--output', out, '--idle-timeout', '50'])
+  child.stdin.write(batch(0))
+  await until('the first batch in the file', () => count(out) === 41)
+  renameSync(out, `${out}.1`) // what logrotate does before postrotate's kill -HUP
+  child.kill('SIGHUP')
+  await until('the new file', () => existsSync(out))
+  child.stdin.write(batch(1))
+  await until('the second batch in the new file', () => count(out) === 41)
+  child.stdin.end()
+  t.equal(await new Promise(resolve => child.on('close', resolve)), 0, stderr())
+  t.equal(count(`${out}.1`), 41, 'the rotated file kept the first batch only')
+  t.equal(count(out), 41, 'the new file has the second batch')
+  const ids = [...jsonLines(readFileSync(`${out}.1`, 'utf8')), ...jsonLines(readFileSync(out, 'utf8'))].map(e => e.event_id)
+  t.equal(new Set(ids).size, 82, 'every event once')
+})
+
+t.test('SIGUSR1 prints the statistics to stderr and netfilter goes on', async t => {
+  const { child, stderr } = start(['--idle-timeout', '50'])
+  let stdout = ''
+  child.stdout.on('data', d => { stdout += String(d) })
+  child.stdin.write(batch(0))
+  await until('events on stdout', () => jsonLines(stdout).length === 41)
+  child.kill('SIGUSR1')
+  await until('statistics on stderr', () => stderr().includes('"kept"'))
+  const stats = JSON.parse(stderr().slice(stderr().indexOf('{'))) as { kept: number, lines: number }
+  t.equal(stats.kept, 41)
+  t.equal(stats.lines, lines.length)
+  t.equal(child.exitCode, null, 'still running')
+  child.stdin.write(batch(1))
+  await until('more events after the signal', () => jsonLines(stdout).length === 82)
+  child.stdin.end()
+  t.equal(await new Promise(resolve => child.on('close', resolve)), 0)
+})
+
+t.test('SIGTERM with events in flight and the reader still open: all are written, exit 0', async t => {
+  const dir = mkdtempSync(`${tmpdir()}/netfilter-term-`)
+  const out = `${dir}/events.json`
+  // No idle timeout: the events stay in flight until the signal.
+  const { child, stderr } = start(['--output', out, '--idle-timeout', '0'])
+  // A first event closed by its EOE is written at once: once it is in the file, the batch sent in
+  // the same write (no EOE, so still in flight) has been read too.
+  const marker = lines.slice(0, 3).map(l => l.replace(/:(\d+)\)/, ':1)')).join('\n') + '\ntype=EOE msg=audit(1795640829.922:1): \n'
+  child.stdin.write(marker + batch(0))
+  await until('the marker event in the file', () => count(out) === 1)
+  child.kill('SIGTERM')
+  t.equal(await new Promise(resolve => child.on('close', resolve)), 0, stderr())
+  t.equal(count(out), 42, 'every pending event completed and written')
+})
+
+t.test('a full disk (--output /dev/full) is reported and exits 1', async t => {
+  const r = await runCli(['--output', '/dev/full', EXAMPLE])
+  t.equal(r.status, 1)
+  t.match(r.stderr, /ENOSPC|no space/i)
+})
+
+t.test('an --output in a directory that does not exist is reported and exits 1', async t => {
+  const r = await runCli(['--output', `${tmpdir()}/no-such-dir-netfilter/x.json`, EXAMPLE])
+  t.equal(r.status, 1)
+  t.match(r.stderr, /ENOENT/)
+})
