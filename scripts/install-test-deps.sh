@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite uses as oracles and real components:
 #   python3-audit  libauparse, the reference parser the differential test compares against
-#   auditd         ausyscall/ausearch (and, for later end-to-end tests, the daemon itself)
+#   auditd         auditd, auditctl, ausearch: the real daemon and kernel rules in end-to-end tests
+#   rsyslog        a real rsyslogd running netfilter through omprog
+#   curl           a real client making connections over loopback
+#   iproute2, nftables, tcpdump   network namespaces, a REJECT rule and packet capture (correlate)
 # Needs root (or sudo). Does nothing when everything is already there.
 set -euo pipefail
 
 missing=()
 /usr/bin/python3 -c 'import auparse' 2>/dev/null || missing+=(python3-audit)
 command -v ausearch >/dev/null 2>&1 || missing+=(auditd)
+[ -x /usr/sbin/rsyslogd ] || missing+=(rsyslog)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v nft >/dev/null 2>&1 || missing+=(nftables)
+command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `netfilter` command: flags → run the pipeline → exit status.
+ * The `netfilter` command: flags → run the pipeline → exit status. Subcommands (netfilter rules,
+ * netfilter correlate) live in their own modules, loaded only when named.
  * Only the option parser is loaded before --help/--version are answered, so those return as fast
  * as Node starts (rsyslog's omprog restarts the program). Exit 0 on success or when the reader of
  * stdout went away, 1 on a read or write error, 2 on a bad option or unreadable input file.
@@ -25,7 +26,19 @@ function readable (file: string): void {
   }
 }
 
+/** Subcommand name → module whose main(argv) returns the exit status. */
+const SUBCOMMANDS: Readonly<Record<string, string>> = {
+  rules: './cli/rules.js',
+  correlate: './correlate/cli.js'
+}
+
 async function main (): Promise<void> {
+  const sub = SUBCOMMANDS[process.argv[2] ?? '']
+  if (sub !== undefined) {
+    const mod = await import(sub) as { main: (argv: string[]) => Promise<number> }
+    process.exitCode = await mod.main(process.argv.slice(3))
+    return
+  }
   // SIGTERM (auditd, rsyslog, systemd) and SIGINT: stop reading, then complete and write what was
   // read. Installed first, so a signal that arrives during start-up is not fatal.
   const stop = new AbortController()
