@@ -4,7 +4,7 @@
 .DEFAULT_GOAL := demo
 NODE_BIN := node_modules/.bin
 
-.PHONY: install build demo test typecheck test-deps bench check-generated clean
+.PHONY: install build demo test typecheck test-deps bench fuzz check-generated clean
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -30,6 +30,11 @@ test-deps:
 
 test: build test-deps typecheck
 	$(NODE_BIN)/tap
+
+# The fuzz properties of `make test`, long: NETFILTER_FUZZ_RUNS runs per property, a fresh seed.
+FUZZ_RUNS ?= 20000
+fuzz: build
+	NETFILTER_FUZZ_RUNS=$(FUZZ_RUNS) NETFILTER_FUZZ_SEED=$${NETFILTER_FUZZ_SEED:-$$(date +%s)} $(NODE_BIN)/tap --timeout 7200 test/fuzz
 
 bench: build
 	node bench/run.js
