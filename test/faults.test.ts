@@ -8,7 +8,7 @@ import t from 'tap'
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { BIN, ROOT, jsonLines, runCli } from './helpers/filter.js'
+import { BIN, ROOT, jsonLines, runCli , skipLoudly } from './helpers/filter.js'
 
 const EXAMPLE = readFileSync(`${ROOT}examples/audit.log`, 'latin1')
 
@@ -33,7 +33,7 @@ function rssKiB (pid: number): number {
 
 t.test('an output filesystem that fills up: reported, status 1, and the events written are whole', async t => {
   if (process.getuid?.() !== 0) {
-    t.skip('mounting a tmpfs needs root (CI runs as root); the /dev/full test in signals.test.ts covers ENOSPC without it')
+    skipLoudly(t, 'mounting a tmpfs needs root (CI runs as root); the /dev/full test in signals.test.ts covers ENOSPC without it')
     return
   }
   const dir = mkdtempSync(`${tmpdir()}/netfilter-full-`)

@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { ROOT, readShared, runFilter } from './helpers/filter.js'
+import { ROOT, readShared, runFilter , skipLoudly } from './helpers/filter.js'
 import { RECORD_TYPE_NUMBERS } from '../src/tables/record-types.js'
 import type { NetworkEvent } from '../src/events/network-event.js'
 
@@ -56,5 +56,5 @@ function checkForms (name: string, text: string): void {
 
 checkForms('examples/audit.log', readFileSync(`${ROOT}examples/audit.log`, 'utf8'))
 const real = readShared('corpus/real/x86_64-enriched-auditd.log.gz')
-if (real === null) t.skip('../shared/corpus/real is absent: forms not checked on the full real capture')
+if (real === null) skipLoudly(t, '../shared/corpus/real is absent: forms not checked on the full real capture')
 else checkForms('real enriched capture', real.toString('latin1'))

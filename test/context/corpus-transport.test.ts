@@ -7,7 +7,7 @@
  */
 import t from 'tap'
 import { existsSync, readdirSync } from 'node:fs'
-import { SHARED, readShared, runFilter } from '../helpers/filter.js'
+import { SHARED, readShared, runFilter, skipLoudly } from '../helpers/filter.js'
 
 const REAL = `${SHARED}/corpus/real`
 
@@ -41,7 +41,7 @@ function calls (text: string): Call[] {
 }
 
 if (!existsSync(REAL)) {
-  t.skip('../shared/corpus/real is absent (a user\'s clone has no ../shared): transport acceptance on real captures not run')
+  skipLoudly(t, '../shared/corpus/real is absent (a user\'s clone has no ../shared): transport acceptance on real captures not run')
 } else {
   for (const file of readdirSync(REAL).filter(f => f.endsWith('.log.gz')).sort()) {
     t.test(`transport and bound port recovered on every call of a known socket: ${file}`, async t => {
@@ -94,7 +94,7 @@ if (!existsSync(REAL)) {
 t.test('with --family unix,netlink,packet the extra families are kept, decoded and schema-valid', async t => {
   const text = readShared('corpus/real/x86_64-raw-auditd.log.gz')
   if (text === null) {
-    t.skip('../shared/corpus/real is absent: extra families not checked on the real capture')
+    skipLoudly(t, '../shared/corpus/real is absent: extra families not checked on the real capture')
     return
   }
   const base = runFilter(text)

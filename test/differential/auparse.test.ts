@@ -8,7 +8,7 @@ import t from 'tap'
 import { execFile } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { promisify } from 'node:util'
-import { ROOT, SHARED, assertSchemaValid, jsonLines, runCli } from '../helpers/filter.js'
+import { ROOT, SHARED, assertSchemaValid, jsonLines, runCli, skipLoudly } from '../helpers/filter.js'
 
 const run = promisify(execFile)
 const REAL = `${SHARED}/corpus/real`
@@ -22,7 +22,7 @@ interface OracleEvent {
 const unmap = (ip: string | null): string | null => ip !== null && ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip
 
 if (!existsSync(REAL)) {
-  t.skip(`../shared/corpus/real is absent (a user's clone has no ../shared): differential test against libauparse not run`)
+  skipLoudly(t, `../shared/corpus/real is absent (a user's clone has no ../shared): differential test against libauparse not run`)
 } else {
   const files = readdirSync(REAL).filter(f => f.endsWith('.log.gz')).sort()
   t.ok(files.length >= 4, `the real corpus holds the four captures (found ${files.length})`)
@@ -78,7 +78,7 @@ const KNOWN: Readonly<Record<string, string>> = {
 }
 
 if (!existsSync(PUBLIC)) {
-  t.skip('../shared/corpus/public is absent: differential test on the public samples not run')
+  skipLoudly(t, '../shared/corpus/public is absent: differential test on the public samples not run')
 } else {
   t.test('on the public samples netfilter agrees with libauparse except for the listed, deliberate divergences', async t => {
     const files: string[] = []
