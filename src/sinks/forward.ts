@@ -26,6 +26,15 @@ export interface ForwardOptions {
 
 const RETRY_MIN_MS = 100
 const RETRY_MAX_MS = 5000
+/**
+ * At most this many events are handed to the client at once. The client packs everything it holds
+ * for a tag into one PackedForward message; after an outage that could be every pending event,
+ * megabytes more than Fluent Bit's forward input accepts (Buffer_Max_Size, 6 MB by default), which
+ * would close the connection and retry forever. The rest wait here, in order.
+ */
+const IN_CLIENT_MAX = 1000
+
+interface Queued { record: Record<string, unknown>, time: EventTime, delay: number }
 
 export class ForwardSink implements Sink {
   closed = false
@@ -33,6 +42,11 @@ export class ForwardSink implements Sink {
   readonly #client: FluentClient
   readonly #opts: ForwardOptions
   #pending = 0
+  /** Events not yet handed to the client (new ones, and failed ones waiting to be sent again). */
+  readonly #queue: Queued[] = []
+  #queueHead = 0
+  /** Events handed to the client whose send has not settled. */
+  #inClient = 0
   #sent = 0
   #delivered = 0
   #retries = 0
@@ -67,18 +81,39 @@ export class ForwardSink implements Sink {
     const time = new EventTime(Math.floor(timeMs / 1000), (timeMs % 1000) * 1e6)
     this.#pending++
     this.#sent++
-    this.#send(record as Record<string, unknown>, time, RETRY_MIN_MS)
+    this.#queue.push({ record: record as Record<string, unknown>, time, delay: RETRY_MIN_MS })
+    this.#pump()
   }
 
-  /** Sends one event until it is delivered: a rejection (peer down, ack timeout) retries it. */
-  #send (record: Record<string, unknown>, time: EventTime, delay: number): void {
-    this.#client.emit(record, time).then(() => {
+  /** Hands queued events to the client, up to IN_CLIENT_MAX at once. */
+  #pump (): void {
+    while (this.#inClient < IN_CLIENT_MAX && this.#queueHead < this.#queue.length) {
+      const item = this.#queue[this.#queueHead++] as Queued
+      this.#send(item)
+    }
+    if (this.#queueHead === this.#queue.length) {
+      this.#queue.length = 0
+      this.#queueHead = 0
+    }
+  }
+
+  /** Sends one event; a rejection (peer down, ack timeout) queues it again after a back-off. */
+  #send (item: Queued): void {
+    this.#inClient++
+    this.#client.emit(item.record, item.time).then(() => {
+      this.#inClient--
       this.#delivered++
       this.#pending--
+      this.#pump()
       this.#wake()
     }, () => {
+      this.#inClient--
       this.#retries++
-      setTimeout(() => this.#send(record, time, Math.min(delay * 2, RETRY_MAX_MS)), delay).unref()
+      setTimeout(() => {
+        item.delay = Math.min(item.delay * 2, RETRY_MAX_MS)
+        this.#queue.push(item)
+        this.#pump()
+      }, item.delay).unref()
     })
   }
 
