@@ -4,13 +4,19 @@
 .DEFAULT_GOAL := demo
 NODE_BIN := node_modules/.bin
 
-.PHONY: install build demo test typecheck test-deps bench fuzz check-generated clean
+.PHONY: deps install build demo test typecheck test-deps bench fuzz check-generated clean
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: node_modules/.installed
+deps: node_modules/.installed
+
+# Installs netfilter as an auditd plugin, as root (docs/deploy-auditd.md); PREFIX, CONFIG_DIR,
+# PLUGIN_DIR, RULES_FILE, OUTPUT, STDERR_LOG, NODE, BIN_LINK and RULES_ARGS override its
+# destinations, e.g. make install RULES_ARGS=--udp.
+install: build
+	scripts/install.sh
 
 dist/bin.js: node_modules/.installed tsconfig.json tsconfig.build.json $(shell find src -name '*.ts')
 	$(NODE_BIN)/tsc -p tsconfig.build.json
@@ -22,7 +28,7 @@ demo: build
 	@echo '== netfilter --stats examples/audit.log   (127 audit records: python, curl, wget, perl, node; unix and packet noise)'
 	node dist/bin.js --stats examples/audit.log
 
-typecheck: install
+typecheck: deps
 	$(NODE_BIN)/tsc -p tsconfig.json --noEmit
 
 test-deps:
