@@ -1,0 +1,197 @@
+/**
+ * `netfilter correlate`: the edge that reads the two inputs, merges them by time into the join, and
+ * writes the records and the summary. In: argv after the subcommand. Out: the exit status (0 done,
+ * 1 read/write error, 2 bad option or unreadable file). Everything else is in the pure modules.
+ */
+import { accessSync, constants, createWriteStream, writeFileSync } from 'node:fs'
+import type { Writable } from 'node:stream'
+import { emptyFlowLogStats, FlowLogParser, type ParsedLine } from './flow-log.js'
+import { parseEventLine, type ParsedEvent } from './host-events.js'
+import { HostIdentity, HostIdentityError } from './host.js'
+import { readLines } from './inputs.js'
+import { Correlator } from './join.js'
+import { CORRELATE_HELP, parseCorrelateArgs, UsageError, type CorrelateSettings } from './options.js'
+import { flowToOcsf, hostOnlyToOcsf } from './ocsf.js'
+import { flowOut, hostOnlyOut } from './records.js'
+import { SummaryBuilder } from './summary.js'
+
+export interface CorrelateIo {
+  stdin: NodeJS.ReadableStream
+  stdout: Writable
+  stderr: Writable
+}
+
+/** A flow log line with the time used to merge it (ms; -Infinity for lines without one). */
+interface TimedFlow { parsed: ParsedLine, at: number }
+interface TimedEvent { parsed: ParsedEvent, at: number }
+
+async function * flowLines (s: CorrelateSettings, io: CorrelateIo, stats: ReturnType<typeof emptyFlowLogStats>): AsyncGenerator<TimedFlow> {
+  for (const file of s.flows) {
+    // A header or --flow-format applies within one file: each S3 object starts with its own header.
+    const parser = new FlowLogParser(file, stats, s.flowFormat)
+    for await (const { text, line } of readLines(file, io.stdin)) {
+      const parsed = parser.parse(text, line)
+      const at = parsed.kind === 'flow' && parsed.flow.start !== null ? parsed.flow.start * 1000 : -Infinity
+      yield { parsed, at }
+    }
+  }
+}
+
+async function * eventLines (s: CorrelateSettings, io: CorrelateIo, summary: SummaryBuilder): AsyncGenerator<TimedEvent> {
+  let seq = 0
+  for await (const { text } of readLines(s.events, io.stdin)) {
+    if (text.trim() === '') continue
+    summary.eventLine()
+    const parsed = parseEventLine(text, seq++)
+    yield { parsed, at: parsed.kind === 'traffic' ? parsed.event.t : -Infinity }
+  }
+}
+
+/** Buffers output lines and writes them in chunks, waiting when the reader is slow. */
+class Output {
+  private buffer: string[] = []
+  private size = 0
+  broken: Error | null = null
+
+  constructor (private readonly stream: Writable) {
+    stream.on('error', (err: Error) => { this.broken = err })
+  }
+
+  push (record: unknown): void {
+    const line = JSON.stringify(record) + '\n'
+    this.buffer.push(line)
+    this.size += line.length
+  }
+
+  async flush (force = false): Promise<void> {
+    if (this.size === 0 || (!force && this.size < 65536) || this.broken !== null) return
+    const chunk = this.buffer.join('')
+    this.buffer = []
+    this.size = 0
+    if (!this.stream.write(chunk)) {
+      await new Promise<void>(resolve => {
+        const done = (): void => { this.stream.off('drain', done); this.stream.off('error', done); this.stream.off('close', done); resolve() }
+        this.stream.on('drain', done).on('error', done).on('close', done)
+      })
+    }
+  }
+}
+
+function readable (file: string): string | null {
+  if (file === '-') return null
+  try {
+    accessSync(file, constants.R_OK)
+    return null
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    return `cannot read ${file}: ${e.code ?? e.message}`
+  }
+}
+
+export async function correlate (argv: string[], io: CorrelateIo): Promise<number> {
+  const fail = (status: number, message: string): number => {
+    io.stderr.write(`netfilter correlate: ${message}\n`)
+    return status
+  }
+  let s: CorrelateSettings
+  let host: HostIdentity
+  try {
+    s = parseCorrelateArgs(argv)
+    if (s.help) {
+      io.stdout.write(CORRELATE_HELP)
+      return 0
+    }
+    host = new HostIdentity(s)
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof HostIdentityError) {
+      return fail(2, `${err.message}\nTry 'netfilter correlate --help' for more information.`)
+    }
+    throw err
+  }
+  for (const file of [s.events, ...s.flows]) {
+    const problem = readable(file)
+    if (problem !== null) return fail(2, problem)
+  }
+
+  const sink = s.output === null ? io.stdout : createWriteStream(s.output)
+  const out = new Output(sink)
+  const summary = new SummaryBuilder()
+  const flowStats = emptyFlowLogStats()
+  const correlator = new Correlator(host, s, {
+    flow: r => {
+      const rec = flowOut(r)
+      summary.flow(rec)
+      out.push(s.format === 'ocsf' ? flowToOcsf(rec) : rec)
+    },
+    hostOnly: r => {
+      const rec = hostOnlyOut(r)
+      summary.hostOnly(rec)
+      out.push(s.format === 'ocsf' ? hostOnlyToOcsf(rec) : rec)
+    }
+  })
+  correlator.knowInterfaces(s.interfaceIds)
+
+  const flows = flowLines(s, io, flowStats)
+  const events = eventLines(s, io, summary)
+  try {
+    // A merge by time: the input whose next item is earlier goes first, so each holds only what
+    // the other's window still needs (lines with no time go as soon as they are read).
+    let nextFlow = await flows.next()
+    if (nextFlow.done === true) correlator.endFlows()
+    let nextEvent = await events.next()
+    if (nextEvent.done === true) correlator.endEvents()
+    while (nextFlow.done !== true || nextEvent.done !== true) {
+      const takeEvent = nextEvent.done !== true && (nextFlow.done === true || nextEvent.value.at <= nextFlow.value.at)
+      if (takeEvent) {
+        const p = (nextEvent.value as TimedEvent).parsed
+        if (p.kind === 'traffic') {
+          summary.traffic()
+          correlator.addEvent(p.event)
+        } else if (p.kind === 'local') {
+          correlator.learn(p.ip)
+          summary.ignored('bind')
+        } else if (p.kind === 'ignored') {
+          summary.ignored(p.reason)
+        } else {
+          summary.badEvent(p.reason)
+        }
+        nextEvent = await events.next()
+        if (nextEvent.done === true) correlator.endEvents()
+      } else {
+        const p = (nextFlow.value as TimedFlow).parsed
+        if (p.kind === 'flow') correlator.addFlow(p.flow)
+        else if (p.kind === 'nodata' || p.kind === 'skipdata') correlator.addNoData(p.kind, p.interface_id, p.start, p.end)
+        nextFlow = await flows.next()
+        if (nextFlow.done === true) correlator.endFlows()
+      }
+      await out.flush()
+      if (out.broken !== null) break
+    }
+  } catch (err) {
+    await out.flush(true)
+    return fail(1, `read error: ${(err as Error).message}`)
+  }
+  correlator.endEvents()
+  correlator.endFlows()
+  await out.flush(true)
+  if (s.output !== null) await new Promise<void>(resolve => sink.end(resolve))
+
+  const text = JSON.stringify(summary.build(flowStats, correlator.stats, host.learnedIps)) + '\n'
+  if (s.summary !== null) {
+    try {
+      writeFileSync(s.summary, text)
+    } catch (err) {
+      return fail(1, `cannot write ${s.summary}: ${(err as Error).message}`)
+    }
+  } else {
+    io.stderr.write(text)
+  }
+  const broken = out.broken as NodeJS.ErrnoException | null
+  // A reader that went away (| head) is not an error, as for netfilter itself.
+  if (broken !== null && broken.code !== 'EPIPE') return fail(1, `output error: ${broken.message}`)
+  return 0
+}
+
+export async function main (argv: string[]): Promise<number> {
+  return await correlate(argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
+}
