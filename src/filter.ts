@@ -193,7 +193,8 @@ export class NetFilter {
   }
 
   #complete (ev: PendingEvent, _why: CompletionReason): void {
-    const v = selectEvent(ev, this.#keepFamilies)
+    let v = selectEvent(ev, this.#keepFamilies)
+    if (!v.keep && v.reason === 'not_network') v = this.#addresslessAccept(ev, v)
     if (!v.keep) {
       this.#dropped[v.reason ?? 'not_network']++
       // A socket of another family on the fd makes what was known of it stale. AF_UNSPEC (0) is not
@@ -215,6 +216,25 @@ export class NetFilter {
     }
     this.#kept++
     this.#onEvent(out)
+  }
+
+  /**
+   * accept(fd, NULL, NULL) — what libuv, and so every Node.js server, calls — gives the kernel no
+   * address to log, so the event has no SOCKADDR. When the listening fd is known from its socket()
+   * or bind() to be inet/inet6, it is a network event all the same: kept, with no remote, and the
+   * local address and transport from the listener. Failed ones (EAGAIN: the poll that ends each
+   * batch of accepts) say nothing and stay dropped.
+   */
+  #addresslessAccept (ev: PendingEvent, v: Verdict): Verdict {
+    if ((v.syscall !== 'accept' && v.syscall !== 'accept4') || ev.sockaddrs !== null || ev.syscall === null) return v
+    if (this.#context.table.size === 0) return v
+    const exit = Number(findField(ev.syscall, 'exit'))
+    const pid = Number(findField(ev.syscall, 'pid'))
+    const fd = callArgument(ev, v, 'a0')
+    if (!(exit >= 0) || !Number.isInteger(pid) || fd === null) return v
+    const state = this.#context.table.get(ev.node, pid, fd, ev.timeMs)
+    if (state === null || !this.#keepFamilies.has(state.family)) return v
+    return { ...v, keep: true, reason: null, sockaddrIndex: -1, family: state.family }
   }
 
   /** A dropped event put another family's socket on an fd: what netfilter knew of that fd is stale. */
