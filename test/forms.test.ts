@@ -36,6 +36,14 @@ function stripNode (events: NetworkEvent[]): unknown[] {
   return events.map(e => ({ ...e, node: null }))
 }
 
+/** The kernel's own form carries no ENRICHED text, so the names auditd resolved are not there. */
+function withoutNames (events: NetworkEvent[]): unknown[] {
+  return events.map(e => {
+    const { name: _n, effective_name: _e, group: _g, audit_name: _a, ...user } = e.user
+    return { ...e, node: null, user }
+  })
+}
+
 function checkForms (name: string, text: string): void {
   const lines = text.split('\n').filter(l => l.length > 0)
   const base = runFilter(lines.join('\n') + '\n')
@@ -44,7 +52,8 @@ function checkForms (name: string, text: string): void {
     t.test(`${form} gives the same events as the original: ${name}`, async t => {
       const input = lines.map(transform).join('\n') + '\n'
       const got = runFilter(input, {}, 4093)
-      t.same(stripNode(got.events), stripNode(base.events), 'same events')
+      const view = form.startsWith('kernel') ? withoutNames : stripNode
+      t.same(view(got.events), view(base.events), 'same events')
       t.equal(got.stats.records, base.stats.records, 'same record count')
       if (form.includes('node=')) {
         t.ok(got.events.every(e => e.node !== null && e.node.startsWith('web-1')), 'node name taken from the prefix')
