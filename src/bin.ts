@@ -6,7 +6,7 @@
  * as Node starts (rsyslog's omprog restarts the program). Exit 0 on success or when the reader of
  * stdout went away, 1 on a read or write error, 2 on a bad option or unreadable input file.
  */
-import { accessSync, constants, readFileSync } from 'node:fs'
+import { accessSync, constants, readFileSync, statSync } from 'node:fs'
 import { EventEmitter } from 'node:events'
 import { UsageError, parseCommandLine, type Settings } from './cli/options.js'
 import { HELP } from './cli/help.js'
@@ -23,6 +23,29 @@ function readable (file: string): void {
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     fail(2, `cannot read ${file}: ${e.code ?? e.message}`)
+  }
+}
+
+/**
+ * --follow: the file may not exist yet (it is waited for), but one that exists must be readable;
+ * the --state file must be readable and replaceable, so a bad path fails now, not at the first save.
+ */
+async function checkFollow (settings: Settings): Promise<void> {
+  const file = settings.files[0] ?? '-'
+  try {
+    accessSync(file, constants.R_OK)
+    if (statSync(file).isDirectory()) fail(2, `cannot follow ${file}: a directory`)
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    if (e.code !== 'ENOENT') fail(2, `cannot read ${file}: ${e.code ?? e.message}`)
+  }
+  if (settings.state === null) return
+  const { StateError, checkStatePath } = await import('./io/follow-state.js')
+  try {
+    checkStatePath(settings.state)
+  } catch (err) {
+    if (err instanceof StateError) fail(2, `--state: ${err.message}`)
+    throw err
   }
 }
 
@@ -64,7 +87,8 @@ async function main (): Promise<void> {
     process.stdout.write(`netfilter ${pkg.version}\n`)
     return
   }
-  settings.files.forEach(readable)
+  if (!settings.follow) settings.files.forEach(readable)
+  else await checkFollow(settings)
 
   const { run } = await import('./pipeline.js')
   let result
@@ -76,6 +100,7 @@ async function main (): Promise<void> {
       maxInflight: settings.maxInflight,
       maxLineBytes: settings.maxLineBytes,
       keepFamilies: settings.keepFamilies,
+      acceptWithoutAddress: settings.acceptWithoutAddress,
       filters: settings.filters,
       format: settings.format,
       output: settings.output,
@@ -84,7 +109,10 @@ async function main (): Promise<void> {
       ack: settings.ack,
       forwardTimeoutMs: settings.forwardTimeoutMs,
       forwardMaxPending: settings.forwardMaxPending,
-      confirm: settings.confirm
+      confirm: settings.confirm,
+      follow: settings.follow
+        ? { fromStart: settings.fromStart, statePath: settings.state, pollIntervalMs: settings.pollIntervalMs }
+        : null
     }, {
       stdin: process.stdin,
       stdout: process.stdout,

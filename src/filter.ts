@@ -24,6 +24,12 @@ export interface FilterOptions {
   maxLineBytes: number
   /** The user's filters on kept events. */
   filters: FilterSettings
+  /**
+   * Also keep accept/accept4 calls that logged no address (libuv's accept4(fd, NULL, NULL)) when
+   * their listening fd is known to be inet/inet6. Off by default: the selection then is exactly
+   * "an inet/inet6 SOCKADDR, or socket() of inet/inet6", as libauparse-based tools would select.
+   */
+  acceptWithoutAddress: boolean
 }
 
 export const DEFAULT_FILTER_OPTIONS: FilterOptions = {
@@ -31,7 +37,8 @@ export const DEFAULT_FILTER_OPTIONS: FilterOptions = {
   maxInflight: 16384,
   keepFamilies: DEFAULT_KEEP_FAMILIES,
   maxLineBytes: 1 << 20,
-  filters: NO_FILTERS
+  filters: NO_FILTERS,
+  acceptWithoutAddress: false
 }
 
 /** The --stats summary. */
@@ -70,6 +77,7 @@ export class NetFilter {
   readonly #assembler: EventAssembler
   readonly #header = new RecordHeader()
   readonly #keepFamilies: ReadonlySet<number>
+  readonly #acceptWithoutAddress: boolean
   readonly #onEvent: OutputHandler
   readonly #filter: EventFilter | null
   readonly #context = new SocketContext()
@@ -92,6 +100,7 @@ export class NetFilter {
     const o = { ...DEFAULT_FILTER_OPTIONS, ...opts }
     this.#onEvent = onEvent
     this.#keepFamilies = o.keepFamilies
+    this.#acceptWithoutAddress = o.acceptWithoutAddress
     this.#splitter = new LineSplitter((buf, s, e) => this.#line(buf, s, e), o.maxLineBytes)
     this.#assembler = new EventAssembler((ev, why) => this.#complete(ev, why), {
       eventTimeoutMs: o.eventTimeoutMs,
@@ -194,7 +203,7 @@ export class NetFilter {
 
   #complete (ev: PendingEvent, _why: CompletionReason): void {
     let v = selectEvent(ev, this.#keepFamilies)
-    if (!v.keep && v.reason === 'not_network') v = this.#addresslessAccept(ev, v)
+    if (!v.keep && v.reason === 'not_network' && this.#acceptWithoutAddress) v = this.#addresslessAccept(ev, v)
     if (!v.keep) {
       this.#dropped[v.reason ?? 'not_network']++
       // A socket of another family on the fd makes what was known of it stale. AF_UNSPEC (0) is not

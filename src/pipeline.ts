@@ -2,8 +2,9 @@
  * The I/O edge: input files and stdin → NetFilter → a format → a sink (stdout, --output file or
  * --forward peer). Opens each input in turn (gzip recognised by its magic bytes), passes chunks to
  * the filter, waits when the output pushes back, runs the idle timer on live input, answers rsyslog's
- * omprog with OK per input line once it is durably handled (--confirm), and stops cleanly on a
- * signal: whatever was read is completed and delivered before run() resolves.
+ * omprog with OK per input line once it is durably handled (--confirm), follows one file as tail -F
+ * does (--follow, saving the position in --state whenever nothing read is still pending), and stops
+ * cleanly on a signal: whatever was read is completed and delivered before run() resolves.
  */
 import { createReadStream, fstatSync } from 'node:fs'
 import { createGunzip } from 'node:zlib'
@@ -16,9 +17,14 @@ import type { Sink } from './sinks/sink.js'
 import type { NetworkEvent } from './events/network-event.js'
 import { toEcs } from './formats/ecs.js'
 import { toOcsf } from './formats/ocsf.js'
+import { writeNativeJson } from './formats/native.js'
+import type { JsonWriter } from './sinks/json-writer.js'
+import { FileFollower, type FilePosition, type FollowCounters, type FollowStart } from './io/follow.js'
+import { StateFile } from './io/follow-state.js'
 
 const GZIP_MAGIC_0 = 0x1f
 const GZIP_MAGIC_1 = 0x8b
+const NEWLINE = 0x0a
 
 /** Waits for the first bytes of a stream and puts them back, so they can be looked at. */
 async function peek (stream: Readable): Promise<Buffer | null> {
@@ -82,6 +88,16 @@ export interface RunOptions extends FilterOptions {
   forwardTimeoutMs: number
   /** rsyslog omprog confirmMessages: OK once ready, then one OK per input line once handled. */
   confirm: boolean
+  /** Follow files[0] (tail -F) until the signal aborts, instead of reading the files once. */
+  follow?: FollowSettings | null
+}
+
+export interface FollowSettings {
+  /** Begin at the file's start rather than its end, when there is no saved position. */
+  fromStart: boolean
+  /** Where the read position is saved and resumed from (--state), or null. */
+  statePath: string | null
+  pollIntervalMs: number
 }
 
 export interface RunIO {
@@ -96,7 +112,7 @@ export interface RunIO {
 }
 
 export interface RunResult {
-  stats: Stats & { output: Record<string, number> }
+  stats: Stats & { output: Record<string, number>, follow?: FollowCounters }
   /** The reader of stdout went away (EPIPE): not an error for a filter. */
   outputClosed: boolean
   /** An output error (ENOSPC, undelivered events, …): the run failed. */
@@ -126,8 +142,11 @@ function makeSink (opts: RunOptions, io: RunIO): Sink {
       warn: io.warn ?? (() => {})
     })
   }
-  if (opts.output !== null) return JsonLinesSink.toFile(opts.output)
-  return new JsonLinesSink(io.stdout)
+  // Native events are written by a serializer made for their shape (formats/native.ts): the same
+  // bytes as JSON.stringify, faster.
+  const encode = opts.format === 'native' ? (w: JsonWriter, r: unknown) => writeNativeJson(w, r as NetworkEvent) : undefined
+  if (opts.output !== null) return JsonLinesSink.toFile(opts.output, encode)
+  return new JsonLinesSink(io.stdout, encode)
 }
 
 export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
@@ -137,7 +156,12 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
   const signal = io.signal
   const aborted = (): boolean => signal?.aborted === true
   const failed = (): boolean => sink.closed || sink.error !== null
-  const stats = (): RunResult['stats'] => ({ ...filter.stats(), output: sink.stats() })
+  let follower: FileFollower | null = null
+  const stats = (): RunResult['stats'] => ({
+    ...filter.stats(),
+    output: sink.stats(),
+    ...(follower === null ? {} : { follow: { ...follower.counters } })
+  })
 
   const onReopen = (): void => sink.reopen()
   const onStats = (): void => io.warn?.(JSON.stringify(stats()))
@@ -148,6 +172,25 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
   const confirm = opts.confirm ? (n: number): void => { if (n > 0) io.stdout.write('OK\n'.repeat(n)) } : null
   confirm?.(1)
 
+  // --follow --state: a position is saved only when every event read before it is completed and
+  // written — nothing in flight, no partial line held, the sink settled — so a restart from it loses
+  // nothing. After a chunk that is rare (its last events wait for the idle timeout), so the idle
+  // sweep that completes them saves too; a clean stop saves the final position.
+  const follow = opts.follow ?? null
+  const warn = io.warn ?? (() => {})
+  const state = follow?.statePath != null ? new StateFile(follow.statePath, opts.files[0] ?? '', warn) : null
+  let position: FilePosition | null = null
+  let atLineEnd = true
+  let saving: Promise<void> = Promise.resolve()
+  const checkpoint = (): void => {
+    const at = position
+    if (state === null || at === null || !atLineEnd || filter.inflight > 0) return
+    saving = saving.then(async () => {
+      await sink.settled()
+      if (!failed()) await state.save(at)
+    })
+  }
+
   let timer: NodeJS.Timeout | null = null
   const idleMs = opts.idleTimeoutMs
   const sweep = (): void => {
@@ -155,40 +198,69 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
     const next = filter.sweepIdle(Date.now(), idleMs)
     sink.flush()
     if (next >= 0) timer = setTimeout(sweep, Math.max(1, next - Date.now()))
+    else checkpoint()
   }
 
   try {
-    for (const file of opts.files) {
-      if (aborted() || failed()) break
-      const live = idleMs > 0 && file === '-' && isLive(io.stdin)
-      const source = await open(file, io.stdin)
-      if (signal !== undefined) addAbortSignal(signal, source)
-      try {
-        for await (const chunk of source) {
-          const linesBefore = filter.linesRead
-          filter.push(chunk as Buffer, live ? Date.now() : 0)
+    if (follow !== null) {
+      const file = opts.files[0] ?? '-'
+      let start: FollowStart = follow.fromStart ? 'start' : 'end'
+      if (state !== null) {
+        const saved = await state.load()
+        if (saved.position !== null) start = saved.position
+        else warn(`--state ${follow.statePath ?? ''}: ${saved.problem}; starting at the ${start} of ${file}`)
+      }
+      follower = new FileFollower(file, { start, pollIntervalMs: follow.pollIntervalMs, signal, warn })
+      // A followed file is live input: its events complete after the idle timeout too.
+      const live = idleMs > 0
+      for await (const chunk of follower.chunks()) {
+        if (chunk.data.length > 0) {
+          filter.push(chunk.data, live ? Date.now() : 0)
           if (!sink.flush()) await sink.drain()
-          if (confirm !== null) {
-            // Confirm a line once every event completed so far is written (or acknowledged); the
-            // line's own event may still be in flight: see docs/deploy.md on what a crash can lose.
-            await sink.settled()
-            if (failed()) break
-            confirm(filter.linesRead - linesBefore)
-          }
           if (failed()) break
           if (live && timer === null && filter.inflight > 0) timer = setTimeout(sweep, idleMs)
+          atLineEnd = chunk.data[chunk.data.length - 1] === NEWLINE
         }
-      } catch (err) {
-        if (!(aborted() && (err as Error).name === 'AbortError')) throw err
-      } finally {
-        if (file !== '-') source.destroy()
+        if (chunk.fileEnded) {
+          filter.endOfFile()
+          atLineEnd = true
+        }
+        position = chunk.position
+        checkpoint()
       }
-      const linesBefore = filter.linesRead
-      filter.endOfFile()
-      if (confirm !== null && filter.linesRead > linesBefore) {
-        sink.flush()
-        await sink.settled()
-        if (!failed()) confirm(filter.linesRead - linesBefore)
+    } else {
+      for (const file of opts.files) {
+        if (aborted() || failed()) break
+        const live = idleMs > 0 && file === '-' && isLive(io.stdin)
+        const source = await open(file, io.stdin)
+        if (signal !== undefined) addAbortSignal(signal, source)
+        try {
+          for await (const chunk of source) {
+            const linesBefore = filter.linesRead
+            filter.push(chunk as Buffer, live ? Date.now() : 0)
+            if (!sink.flush()) await sink.drain()
+            if (confirm !== null) {
+              // Confirm a line once every event completed so far is written (or acknowledged); the
+              // line's own event may still be in flight: see docs/deploy.md on what a crash can lose.
+              await sink.settled()
+              if (failed()) break
+              confirm(filter.linesRead - linesBefore)
+            }
+            if (failed()) break
+            if (live && timer === null && filter.inflight > 0) timer = setTimeout(sweep, idleMs)
+          }
+        } catch (err) {
+          if (!(aborted() && (err as Error).name === 'AbortError')) throw err
+        } finally {
+          if (file !== '-') source.destroy()
+        }
+        const linesBefore = filter.linesRead
+        filter.endOfFile()
+        if (confirm !== null && filter.linesRead > linesBefore) {
+          sink.flush()
+          await sink.settled()
+          if (!failed()) confirm(filter.linesRead - linesBefore)
+        }
       }
     }
   } finally {
@@ -198,5 +270,7 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
   }
   filter.end()
   await sink.end()
+  // A clean stop: everything read has been completed and written, so the last position is exact.
+  if (state !== null && position !== null && !failed()) await state.close(position)
   return { stats: stats(), outputClosed: sink.closed && sink.error === null, outputError: sink.error }
 }

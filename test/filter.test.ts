@@ -286,7 +286,7 @@ t.test('stats() can be read while input is still arriving', async t => {
   t.same(lines, runFilter(FIXTURE).events)
 })
 
-t.test('an accept with no address (libuv\'s accept4(fd, NULL, NULL)) on a known inet listener is kept with the listener\'s local address', async t => {
+t.test('with --accept-without-address, an accept with no address (libuv\'s accept4(fd, NULL, NULL)) on a known inet listener is kept with the listener\'s local address', async t => {
   const sys = (serial: number, call: number, exit: number, a0: string, a1 = '0', a2 = '0'): string =>
     `type=SYSCALL msg=audit(1795640829.926:${serial}): arch=c000003e syscall=${call} success=${exit < 0 ? 'no' : 'yes'} exit=${exit} a0=${a0} a1=${a1} a2=${a2} a3=0 items=0 ppid=1 pid=4242 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm="node" exe="/usr/bin/node" key="net"\n`
   const input =
@@ -295,9 +295,10 @@ t.test('an accept with no address (libuv\'s accept4(fd, NULL, NULL)) on a known 
     sys(3, 288, 22, '15', '0', '0') + // accept4(21, NULL, NULL) = 22: no SOCKADDR record
     sys(4, 288, -11, '15', '0', '0') + // accept4 → EAGAIN: the poll that ends a batch
     sys(5, 288, 23, '30', '0', '0') // accept4 on an fd netfilter knows nothing of
-  const r = runFilter(input)
+  t.equal(runFilter(input).events.filter(e => e.syscall === 'accept4').length, 0, 'by default: the selection keeps only events with an address')
+  const r = runFilter(input, { acceptWithoutAddress: true })
   const accepts = r.events.filter(e => e.syscall === 'accept4')
-  t.equal(accepts.length, 1, 'only the successful accept on the known listener')
+  t.equal(accepts.length, 1, 'with --accept-without-address: only the successful accept on the known listener')
   t.match(accepts[0], { remote: null, local: { ip: '0.0.0.0', port: 8080 }, transport: 'tcp', family: 'inet', direction: 'inbound', fd: 21, exit: 22 })
   t.equal(r.stats.dropped.not_network, 2, 'the EAGAIN poll and the accept on an unknown fd are dropped')
 })

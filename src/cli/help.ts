@@ -23,6 +23,12 @@ Selection and filters (lists: repeat the flag or separate values with commas;
                           packet, vsock, … or a number (inet and inet6 are
                           always kept). AF_PACKET sockets are how sniffers and
                           some backdoors listen.
+  --accept-without-address
+                          also keep accept/accept4 calls that logged no address
+                          (libuv, so every Node.js server, passes NULL), when the
+                          listening fd is known from its socket()/bind() to be
+                          inet/inet6: remote is then null, local and transport
+                          come from the listener
   --exclude-loopback      drop events whose address is loopback (127.0.0.0/8,
                           ::1, and ::ffff:127.0.0.0/104)
   --include-cidr LIST     keep only events whose address (remote, or local for
@@ -77,6 +83,24 @@ Output:
                           --forward); stdout carries nothing else, so --output
                           or --forward is required
 
+Following a file (tail -F, for Fluent Bit's exec input or a service of its own):
+  --follow                read the one FILE as it grows until SIGTERM/SIGINT,
+                          across rotation (auditd renames audit.log to
+                          audit.log.1 and starts a new one; the old file is read
+                          to its end first) and truncation; a FILE that does not
+                          exist yet is waited for. Starts at the end of FILE;
+                          events complete after --idle-timeout, as on a live
+                          stream. Not with --confirm or standard input.
+  --from-start            with --follow: begin at the start of FILE, not its end
+  --state FILE            with --follow: save the read position in FILE (JSON,
+                          replaced atomically) whenever every event read so far
+                          is written, and at a clean stop; at start resume from
+                          it (in the rotated audit.log.1, .2, … first if the log
+                          was rotated meanwhile), so a restart after SIGTERM
+                          loses and repeats nothing (see docs/follow.md)
+  --poll-interval MS      with --follow: look for new lines every MS milliseconds
+                          (default ${DEFAULTS['poll-interval']})
+
 Other:
   -c, --config FILE       read options from a JSON file: every option above by
                           its long name, e.g. {"exclude-loopback": true,
@@ -97,8 +121,9 @@ socket() and bind() calls seen earlier on the same (node, pid, fd); when they
 were not seen, transport is null and transport_hint may carry a guess from the
 port or the call (accept implies a connection-oriented socket).
 
-Signals: SIGTERM/SIGINT stop reading, complete pending events, deliver them and
-exit 0; SIGHUP reopens --output; SIGUSR1 prints the --stats summary to stderr.
+Signals: SIGTERM/SIGINT stop reading, complete pending events, deliver them (and
+with --follow --state save the position) and exit 0; SIGHUP reopens --output;
+SIGUSR1 prints the --stats summary to stderr.
 
 Exit status: 0 on success (also when the reader of stdout goes away early),
 1 on a read or output error (or events left undelivered at --forward-timeout),
@@ -113,5 +138,6 @@ Examples:
   netfilter --config /etc/netfilter/config.json                # auditd plugin mode
   netfilter --format ecs --forward 127.0.0.1:24224 --ack audit.log
   netfilter --confirm --output /var/log/netfilter/events.json  # rsyslog omprog
+  netfilter --follow --state /var/lib/netfilter/state.json /var/log/audit/audit.log
   ausearch --raw -k net_connect | netfilter
 `

@@ -24,6 +24,8 @@ export interface Settings {
   maxLineBytes: number
   /** Address families kept: inet and inet6 always, plus --family. */
   keepFamilies: ReadonlySet<number>
+  /** Keep addressless accepts on known inet/inet6 listeners (FilterOptions.acceptWithoutAddress). */
+  acceptWithoutAddress: boolean
   filters: FilterSettings
   help: boolean
   version: boolean
@@ -37,6 +39,13 @@ export interface Settings {
   forwardTimeoutMs: number
   forwardMaxPending: number
   confirm: boolean
+  /** --follow: read the one FILE as tail -F does, until SIGTERM/SIGINT. */
+  follow: boolean
+  /** With --follow: begin at the file's start rather than its end (when no --state position). */
+  fromStart: boolean
+  /** With --follow: the file where the read position is saved and resumed from. */
+  state: string | null
+  pollIntervalMs: number
 }
 
 export class UsageError extends Error {
@@ -51,10 +60,11 @@ export const DEFAULTS = {
   format: 'native',
   tag: 'netfilter',
   'forward-timeout': 4000,
-  'forward-max-pending': 10000
+  'forward-max-pending': 10000,
+  'poll-interval': 200
 } as const
 
-type NumberOption = 'event-timeout' | 'idle-timeout' | 'max-inflight' | 'max-line-bytes' | 'forward-timeout' | 'forward-max-pending'
+type NumberOption = 'event-timeout' | 'idle-timeout' | 'max-inflight' | 'max-line-bytes' | 'forward-timeout' | 'forward-max-pending' | 'poll-interval'
 const FORMATS = ['native', 'ecs', 'ocsf'] as const
 
 /** Options that may appear in the config file, by their long flag name. */
@@ -66,6 +76,7 @@ const OPTIONS = {
   'max-line-bytes': { type: 'string' },
   family: { type: 'string', multiple: true },
   'exclude-loopback': { type: 'boolean' },
+  'accept-without-address': { type: 'boolean' },
   'include-cidr': { type: 'string', multiple: true },
   'exclude-cidr': { type: 'string', multiple: true },
   result: { type: 'string', multiple: true },
@@ -79,7 +90,11 @@ const OPTIONS = {
   ack: { type: 'boolean' },
   'forward-timeout': { type: 'string' },
   'forward-max-pending': { type: 'string' },
-  confirm: { type: 'boolean' }
+  confirm: { type: 'boolean' },
+  follow: { type: 'boolean' },
+  'from-start': { type: 'boolean' },
+  state: { type: 'string' },
+  'poll-interval': { type: 'string' }
 } as const
 
 const CLI_ONLY = {
@@ -250,6 +265,26 @@ function outputSettings (o: Values): Pick<Settings, 'format' | 'output' | 'forwa
   }
 }
 
+/** --follow and what only it uses: --from-start, --state, --poll-interval. */
+function followSettings (o: Values, files: readonly string[]): Pick<Settings, 'follow' | 'fromStart' | 'state' | 'pollIntervalMs'> {
+  const follow = o.get('follow') === true
+  const fromStart = o.get('from-start') === true
+  const state = o.string('state', null)
+  const pollIntervalMs = o.number('poll-interval', 1, true)
+  if (follow) {
+    if (files.length !== 1 || files[0] === '-') {
+      throw new UsageError(`--follow: give exactly one FILE to follow (standard input cannot be followed), got ${files.length === 1 ? 'standard input' : `${files.length} files`}`)
+    }
+    // omprog feeds netfilter on stdin and counts one OK per line it sent; a followed file is not that.
+    if (o.get('confirm') === true) throw new UsageError('--follow and --confirm: --confirm answers rsyslog for lines read from stdin; choose one')
+  } else {
+    for (const name of ['from-start', 'state', 'poll-interval'] as const) {
+      if (o.get(name) !== undefined && o.get(name) !== false) throw new UsageError(`${o.where(name)}: only with --follow`)
+    }
+  }
+  return { follow, fromStart, state, pollIntervalMs }
+}
+
 export function parseCommandLine (argv: readonly string[]): Settings {
   let parsed
   try {
@@ -289,6 +324,7 @@ export function parseCommandLine (argv: readonly string[]): Settings {
     maxInflight: o.number('max-inflight', 1, true),
     maxLineBytes: o.number('max-line-bytes', 64, true),
     keepFamilies: new Set([AF_INET, AF_INET6, ...families]),
+    acceptWithoutAddress: o.get('accept-without-address') === true,
     filters: {
       excludeLoopback: o.get('exclude-loopback') === true,
       includeCidr,
@@ -305,6 +341,7 @@ export function parseCommandLine (argv: readonly string[]): Settings {
       })
     },
     ...outputSettings(o),
+    ...followSettings(o, files),
     help: parsedFlags['help'] === true,
     version: parsedFlags['version'] === true,
     config

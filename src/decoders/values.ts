@@ -36,7 +36,12 @@ export function decodeInt (raw: string | undefined): number | null {
 
 /** A hex integer field (syscall arguments a0…a3), or null. Values above 2^53 lose precision. */
 export function decodeHexInt (raw: string | undefined): number | null {
-  if (raw === undefined || !/^[0-9a-fA-F]{1,16}$/.test(raw)) return null
+  // A character loop for /^[0-9a-fA-F]{1,16}$/: this runs for the arguments of every emitted event.
+  if (raw === undefined || raw.length === 0 || raw.length > 16) return null
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i)
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) return null
+  }
   return parseInt(raw, 16)
 }
 

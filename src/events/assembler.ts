@@ -111,6 +111,10 @@ export class EventAssembler {
   readonly #nodes = new Map<string | null, NodeState>()
   #lastNode: NodeState | null = null
   #inflightCount = 0
+  /** The event the last record went to while it is in flight, its node and its key there. */
+  #last: PendingEvent | null = null
+  #lastNs: NodeState | null = null
+  #lastKey = 0
 
   constructor (emit: EventSink, opts: Partial<AssemblerOptions> = {}) {
     this.#emit = emit
@@ -127,8 +131,15 @@ export class EventAssembler {
    */
   push (node: string | null, sec: number, ms: number, serial: number, kind: number,
     body: string | null, now: number): void {
-    const ns = this.#node(node)
     const timeMs = sec * 1000 + ms
+    // The records of an event mostly arrive one after another: the event of the previous record is
+    // tried before any map lookup.
+    const last = this.#last
+    if (last !== null && last.serial === serial && last.timeMs === timeMs && last.node === node) {
+      this.#add(this.#lastNs as NodeState, this.#lastKey, last, kind, body, timeMs, now)
+      return
+    }
+    const ns = this.#node(node)
     const key = eventKey(serial, timeMs)
     let ev = ns.inflight.get(key)
     if (ev !== undefined && ev.timeMs !== timeMs) {
@@ -166,6 +177,14 @@ export class EventAssembler {
       const due = timeMs + this.#opts.eventTimeoutMs
       if (due < ns.nextDue) ns.nextDue = due
     }
+    this.#last = ev
+    this.#lastNs = ns
+    this.#lastKey = key
+    this.#add(ns, key, ev, kind, body, timeMs, now)
+  }
+
+  /** Adds one record to its event (in flight, of node ns), completing it on EOE. */
+  #add (ns: NodeState, key: number, ev: PendingEvent, kind: number, body: string | null, timeMs: number, now: number): void {
     ev.lastSeen = now
     ev.kinds |= 1 << kind
     switch (kind) {
@@ -286,6 +305,7 @@ export class EventAssembler {
   }
 
   #complete (ns: NodeState, key: number, ev: PendingEvent, reason: CompletionReason): void {
+    if (ev === this.#last) this.#last = null
     ns.inflight.delete(key)
     ns.stragglers.delete(key)
     this.#inflightCount--

@@ -5,7 +5,7 @@
  */
 import type { PendingEvent } from './assembler.js'
 import type { Verdict } from '../selection/select.js'
-import { findField } from '../records/find-field.js'
+import { findField, findValue } from '../records/find-field.js'
 import { decodeSockaddr, familyName, isSockaddrError } from '../decoders/sockaddr.js'
 import { decodeProctitle } from '../decoders/proctitle.js'
 import { errnoName } from '../decoders/syscall.js'
@@ -22,7 +22,7 @@ export interface Endpoint {
   [field: string]: unknown
 }
 
-export type Result = 'success' | 'in_progress' | 'failed'
+export type Result = 'success' | 'in_progress' | 'failed' | 'unknown'
 export type Direction = 'outbound' | 'inbound' | 'listen' | 'intent'
 export type Action = 'connect' | 'accept' | 'bind' | 'send' | 'receive' | 'socket'
 
@@ -99,29 +99,67 @@ export function eventId (ev: PendingEvent): string {
   return `${ev.sec}.${ms}:${ev.serial}`
 }
 
+/**
+ * ISO 8601 time of an event. Events come many to a second, so the text up to the second is kept
+ * from the last call and only the milliseconds are appended (toISOString always ends in ".mmmZ").
+ */
+let isoSecond = -1
+let isoPrefix = ''
+export function isoTime (sec: number, ms: number): string {
+  if (sec !== isoSecond) {
+    const full = new Date(sec * 1000).toISOString()
+    isoPrefix = full.slice(0, full.length - 4)
+    isoSecond = sec
+  }
+  return isoPrefix + (ms < 10 ? `00${ms}Z` : ms < 100 ? `0${ms}Z` : `${ms}Z`)
+}
+
 function resultOf (success: string | undefined, syscall: string | null, errno: string | null, exit: number | null): Result {
   if (success === 'yes') return 'success'
   // A non-blocking connect returns EINPROGRESS (or EALREADY when repeated) and completes later:
   // curl, Node and Go always look like this, so it is not a failure.
   if (syscall === 'connect' && (errno === 'EINPROGRESS' || errno === 'EALREADY')) return 'in_progress'
   if (success === 'no') return 'failed'
-  return exit !== null && exit < 0 ? 'failed' : 'success'
+  // No success= (exit_group-like records, or an event whose SYSCALL record never arrived): the
+  // exit value alone, and without one the result is simply not known.
+  if (exit === null) return 'unknown'
+  return exit < 0 ? 'failed' : 'success'
+}
+
+/**
+ * argv from a PROCTITLE body. A process makes many calls, each logged with the same command line,
+ * so recent ones are kept decoded by their text (the kernel's is at most 256 hex digits; longer
+ * ones are not kept). A copy is returned: events share nothing.
+ */
+const argvCache = new Map<string, string[] | null>()
+const ARGV_CACHE_SIZE = 256
+const ARGV_CACHE_MAX_TEXT = 1024
+function argvOf (proctitle: string): string[] | null {
+  const raw = findValue(proctitle, 'proctitle=') ?? ''
+  let argv = argvCache.get(raw)
+  if (argv === undefined) {
+    argv = decodeProctitle(raw)
+    if (raw.length <= ARGV_CACHE_MAX_TEXT) {
+      if (argvCache.size >= ARGV_CACHE_SIZE) argvCache.clear()
+      argvCache.set(raw, argv)
+    }
+  }
+  return argv === null ? null : argv.slice()
 }
 
 export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
-  // The SYSCALL record is written by the kernel, so findField's single search per field is safe
+  // The SYSCALL record is written by the kernel, so findValue's single search per field is safe
   // (see find-field.ts) and much cheaper than splitting all of its ~30 (or ~50 ENRICHED) fields.
   const body = ev.syscall ?? ''
-  const f = { get: (name: string): string | undefined => findField(body, name) }
-  const exit = decodeInt(f.get('exit'))
+  const exit = decodeInt(findValue(body, 'exit='))
   const errno = exit !== null && exit < 0 ? errnoName(-exit) : null
-  const keys = decodeKeys(f.get('key'))
+  const keys = decodeKeys(findValue(body, 'key='))
 
   let remote: Endpoint | null = null
   let local: Endpoint | null = null
   let decodeError: string | null = null
   if (v.sockaddrIndex >= 0) {
-    const hex = findField((ev.sockaddrs as string[])[v.sockaddrIndex] as string, 'saddr') ?? ''
+    const hex = findValue((ev.sockaddrs as string[])[v.sockaddrIndex] as string, 'saddr=') ?? ''
     const addr = decodeSockaddr(hex, v.arch === null ? null : v.arch.littleEndian)
     if (isSockaddrError(addr)) {
       decodeError = addr.error
@@ -134,31 +172,31 @@ export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
 
   // Arguments of the call itself: the SOCKETCALL record's when made through socketcall(2); without
   // that record they are unknown (the SYSCALL's a0 is then the call number, a1 a pointer).
-  const arg = (name: string): number | null => callArgument(ev, v, name)
+  const args = v.viaSocketcall ? ev.socketcall : ev.syscall
   let fd: number | null
   let socket: SocketInfo | null = null
   let transport: string | null = null
   if (v.syscall === 'socket') {
     fd = exit !== null && exit >= 0 ? exit : null
-    const type = arg('a1')
-    const protocol = arg('a2')
+    const type = args === null ? null : decodeHexInt(findValue(args, 'a1='))
+    const protocol = args === null ? null : decodeHexInt(findValue(args, 'a2='))
     if (type !== null && protocol !== null) {
       socket = { type: socketTypeName(type), protocol }
       transport = transportOf(type, protocol)
     }
   } else {
-    fd = arg('a0')
+    fd = args === null ? null : decodeHexInt(findValue(args, 'a0='))
   }
   const role = v.syscall === null ? undefined : ROLES.get(v.syscall)
 
-  const tty = f.get('tty')
+  const tty = findValue(body, 'tty=')
   const out: NetworkEvent = {
-    time: new Date(ev.timeMs).toISOString(),
+    time: isoTime(ev.sec, ev.ms),
     event_id: eventId(ev),
     node: ev.node,
     syscall: v.syscall ?? (v.syscallNumber === null ? null : String(v.syscallNumber)),
     arch: v.arch === null ? null : v.arch.name,
-    result: resultOf(f.get('success'), v.syscall, errno, exit),
+    result: resultOf(findValue(body, 'success='), v.syscall, errno, exit),
     exit,
     errno,
     family: familyName(v.family),
@@ -170,23 +208,23 @@ export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
     local,
     fd,
     process: {
-      pid: decodeInt(f.get('pid')),
-      ppid: decodeInt(f.get('ppid')),
-      exe: decodeString(f.get('exe')),
-      comm: decodeString(f.get('comm')),
-      argv: ev.proctitle === null ? null : decodeProctitle(findField(ev.proctitle, 'proctitle') ?? '')
+      pid: decodeInt(findValue(body, 'pid=')),
+      ppid: decodeInt(findValue(body, 'ppid=')),
+      exe: decodeString(findValue(body, 'exe=')),
+      comm: decodeString(findValue(body, 'comm=')),
+      argv: ev.proctitle === null ? null : argvOf(ev.proctitle)
     },
     user: {
-      uid: decodeId(f.get('uid')),
-      euid: decodeId(f.get('euid')),
-      gid: decodeId(f.get('gid')),
-      auid: decodeId(f.get('auid')),
-      ses: decodeId(f.get('ses'))
+      uid: decodeId(findValue(body, 'uid=')),
+      euid: decodeId(findValue(body, 'euid=')),
+      gid: decodeId(findValue(body, 'gid=')),
+      auid: decodeId(findValue(body, 'auid=')),
+      ses: decodeId(findValue(body, 'ses='))
     },
     tty: tty === undefined || tty === '(none)' ? null : tty,
     key: keys[0] ?? null
   }
-  addNames(out.user, f.get)
+  addNames(out.user, body)
   if (keys.length > 1) out.keys = keys
   if (v.viaSocketcall) out.socketcall = true
   if (decodeError !== null) out.decode_error = decodeError
@@ -194,13 +232,13 @@ export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
 }
 
 /** ENRICHED logs carry the names auditd resolved (UID="root"); copy the ones that name someone. */
-function addNames (user: User, get: (name: string) => string | undefined): void {
-  const name = decodeEnrichedName(get('UID'))
+function addNames (user: User, body: string): void {
+  const name = decodeEnrichedName(findValue(body, 'UID='))
   if (name !== null) user.name = name
-  const effective = decodeEnrichedName(get('EUID'))
+  const effective = decodeEnrichedName(findValue(body, 'EUID='))
   if (effective !== null) user.effective_name = effective
-  const group = decodeEnrichedName(get('GID'))
+  const group = decodeEnrichedName(findValue(body, 'GID='))
   if (group !== null) user.group = group
-  const audit = decodeEnrichedName(get('AUID'))
+  const audit = decodeEnrichedName(findValue(body, 'AUID='))
   if (audit !== null) user.audit_name = audit
 }

@@ -247,7 +247,8 @@ const TYPES: Readonly<Record<NonNullable<NetworkEvent['action']>, EcsEventType[]
 const OUTCOMES: Readonly<Record<NetworkEvent['result'], EcsOutcome>> = {
   success: 'success',
   failed: 'failure',
-  in_progress: 'unknown'
+  in_progress: 'unknown',
+  unknown: 'unknown'
 }
 
 function entity (id: number | null, name: string | undefined): EcsEntity | null {

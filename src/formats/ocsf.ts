@@ -75,8 +75,8 @@ export interface OcsfEvent {
   severity: 'Informational'
   /** Epoch milliseconds. */
   time: number
-  status_id: 1 | 2 | 99
-  status: 'Success' | 'Failure' | 'In Progress'
+  status_id: 0 | 1 | 2 | 99
+  status: 'Unknown' | 'Success' | 'Failure' | 'In Progress'
   /** The errno name of a failed (or in-progress) call. */
   status_code?: string
   actor?: {
@@ -145,7 +145,9 @@ const STATUS: Readonly<Record<NetworkEvent['result'], [OcsfEvent['status_id'], O
   failed: [2, 'Failure'],
   // 1.1.0 has Unknown (0), Success, Failure and Other (99, "see status"): the call's own answer is
   // neither success nor failure but a specific state, so Other with status naming it.
-  in_progress: [99, 'In Progress']
+  in_progress: [99, 'In Progress'],
+  // No SYSCALL record reached netfilter (a lone SOCKADDR): the call's result is not known.
+  unknown: [0, 'Unknown']
 }
 
 /** An OCSF endpoint needs an address to identify it; a port alone is kept (see docs/formats.md). */

@@ -16,13 +16,30 @@ function isSeparator (c: number): boolean {
  * ends at a space or 0x1D.
  */
 export function findField (body: string, name: string): string | undefined {
-  const needle = name + '='
+  return findValue(body, name + '=')
+}
+
+/** findField with the "name=" to search for given, so callers with a fixed name make no string. */
+export function findValue (body: string, needle: string): string | undefined {
   let at = body.indexOf(needle)
   while (at > 0 && !isSeparator(body.charCodeAt(at - 1))) at = body.indexOf(needle, at + 1)
   if (at < 0) return undefined
   const start = at + needle.length
-  let end = start
+  return body.slice(start, valueEnd(body, start))
+}
+
+/** Where the value starting at start ends: the next space or 0x1D, or the end of the body. */
+function valueEnd (body: string, start: number): number {
   const n = body.length
-  while (end < n && !isSeparator(body.charCodeAt(end))) end++
-  return body.slice(start, end)
+  // Most values are a few characters long: those are checked one by one.
+  const near = Math.min(n, start + 24)
+  for (let i = start; i < near; i++) {
+    if (isSeparator(body.charCodeAt(i))) return i
+  }
+  if (near === n) return n
+  // A long value (exe, proctitle, saddr): the native searches are faster than a loop.
+  const space = body.indexOf(' ', near)
+  const gs = body.indexOf('\x1d', near)
+  if (space < 0) return gs < 0 ? n : gs
+  return gs < 0 || space < gs ? space : gs
 }

@@ -11,6 +11,7 @@ import type { PendingEvent } from '../events/assembler.js'
 import { findField } from '../records/find-field.js'
 import { decodeArch, type ArchInfo } from '../decoders/arch.js'
 import { resolveSocketcall, syscallName } from '../decoders/syscall.js'
+import { decodeHexInt } from '../decoders/values.js'
 import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX, peekFamily } from '../decoders/sockaddr.js'
 
 export type DropReason = 'unix' | 'netlink' | 'packet' | 'other_family' | 'not_network' | 'malformed'
@@ -44,8 +45,10 @@ function reasonForFamily (family: number): DropReason {
   }
 }
 
+type SyscallIdentity = Pick<Verdict, 'arch' | 'syscall' | 'syscallNumber' | 'viaSocketcall'>
+
 /** arch, syscall name and number of an event's SYSCALL record, socketcall resolved. */
-export function identifySyscall (ev: PendingEvent): Pick<Verdict, 'arch' | 'syscall' | 'syscallNumber' | 'viaSocketcall'> {
+export function identifySyscall (ev: PendingEvent): SyscallIdentity {
   const body = ev.syscall
   if (body === null) return { arch: null, syscall: null, syscallNumber: null, viaSocketcall: false }
   const archText = findField(body, 'arch')
@@ -71,8 +74,9 @@ function socketDomain (ev: PendingEvent, viaSocketcall: boolean): number {
   const body = viaSocketcall ? ev.socketcall : ev.syscall
   if (body === null) return -1
   const a0 = findField(body, 'a0')
-  if (a0 === undefined || !/^[0-9a-fA-F]{1,8}$/.test(a0)) return -1
-  return parseInt(a0, 16)
+  if (a0 === undefined || a0.length > 8) return -1
+  const n = decodeHexInt(a0) // 1 to 8 hex digits, else null
+  return n === null ? -1 : n
 }
 
 export function selectEvent (ev: PendingEvent, keepFamilies: ReadonlySet<number> = DEFAULT_KEEP_FAMILIES): Verdict {
@@ -84,17 +88,29 @@ export function selectEvent (ev: PendingEvent, keepFamilies: ReadonlySet<number>
     for (let i = 0; i < sockaddrs.length; i++) {
       const hex = findField(sockaddrs[i] as string, 'saddr')
       const family = hex === undefined ? -1 : peekFamily(hex, le)
-      if (family >= 0 && keepFamilies.has(family)) {
-        return { keep: true, reason: null, sockaddrIndex: i, family, ...id }
-      }
+      if (family >= 0 && keepFamilies.has(family)) return verdict(true, null, i, family, id)
       if (firstFamily === null) firstFamily = family
     }
   }
   if (id.syscall === 'socket') {
     const domain = socketDomain(ev, id.viaSocketcall)
-    if (keepFamilies.has(domain)) return { keep: true, reason: null, sockaddrIndex: -1, family: domain, ...id }
+    if (keepFamilies.has(domain)) return verdict(true, null, -1, domain, id)
     if (firstFamily === null) firstFamily = domain
   }
   const reason = firstFamily === null ? 'not_network' : reasonForFamily(firstFamily)
-  return { keep: false, reason, sockaddrIndex: -1, family: firstFamily ?? -1, ...id }
+  return verdict(false, reason, -1, firstFamily ?? -1, id)
+}
+
+/** A Verdict built field by field: one object shape, no spread (this runs for every event). */
+function verdict (keep: boolean, reason: DropReason | null, sockaddrIndex: number, family: number, id: SyscallIdentity): Verdict {
+  return {
+    keep,
+    reason,
+    sockaddrIndex,
+    family,
+    arch: id.arch,
+    syscall: id.syscall,
+    syscallNumber: id.syscallNumber,
+    viaSocketcall: id.viaSocketcall
+  }
 }

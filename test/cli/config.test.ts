@@ -234,6 +234,18 @@ t.test('an item of a list in the config file is one value, commas included', t =
   t.end()
 })
 
+t.test('--follow and its options from the file; a follow option without follow is named by its JSON path', t => {
+  const s = withConfig({ follow: true, files: ['/var/log/audit/audit.log'], 'from-start': true, state: '/var/lib/netfilter/state.json', 'poll-interval': 500 })
+  t.same([s.follow, s.fromStart, s.state, s.pollIntervalMs], [true, true, '/var/lib/netfilter/state.json', 500])
+  const { path, error } = configError({ state: '/var/lib/netfilter/state.json' })
+  t.ok(error instanceof UsageError)
+  t.ok((error as Error).message.includes(path), 'names the file')
+  t.match((error as Error).message, '/state: only with --follow')
+  const stdin = configError({ follow: true })
+  t.match((stdin.error as Error).message, /--follow: give exactly one FILE/, 'follow without files reads stdin: refused')
+  t.end()
+})
+
 // --- consistency of --help, the option table and the schema ---
 
 const schema = JSON.parse(readFileSync(`${ROOT}schemas/config.schema.json`, 'utf8')) as {
@@ -272,14 +284,20 @@ t.test('the keys the parser reads from the file are exactly the schema\'s keys',
 t.test('every schema key is accepted with a value of its type', t => {
   const sample: Record<string, unknown> = {
     $comment: 'x', files: ['a.log'], stats: true, 'event-timeout': 1, 'idle-timeout': 0, 'max-inflight': 1,
-    'max-line-bytes': 64, family: ['unix'], 'exclude-loopback': true, 'include-cidr': ['::1'],
+    'max-line-bytes': 64, family: ['unix'], 'exclude-loopback': true, 'accept-without-address': true, 'include-cidr': ['::1'],
     'exclude-cidr': ['10.0.0.0/8'], result: ['failed'], key: ['k'], exe: ['/usr/bin/*'], syscall: ['bind'],
     format: 'ocsf', output: '/tmp/netfilter-test.jsonl', forward: 'unix:/run/fluent.sock', tag: 'audit.net',
-    ack: false, 'forward-timeout': 1000, 'forward-max-pending': 100, confirm: false
+    ack: false, 'forward-timeout': 1000, 'forward-max-pending': 100, confirm: false,
+    follow: true, 'from-start': true, state: '/var/lib/netfilter/state.json', 'poll-interval': 100
+  }
+  // Keys valid only beside others: follow needs one input file, and its options need follow.
+  const following = { follow: true, files: ['a.log'] }
+  const context: Record<string, Record<string, unknown>> = {
+    follow: { files: ['a.log'] }, 'from-start': following, state: following, 'poll-interval': following
   }
   for (const key of Object.keys(schema.properties)) {
     t.ok(key in sample, `a sample for ${key}`)
-    t.doesNotThrow(() => withConfig({ [key]: sample[key] }), key)
+    t.doesNotThrow(() => withConfig({ ...context[key], [key]: sample[key] }), key)
   }
   t.end()
 })

@@ -37,6 +37,7 @@ t.test('with no arguments every setting has its documented default', t => {
     maxInflight: 16384,
     maxLineBytes: 1048576,
     keepFamilies: new Set([AF_INET, AF_INET6]),
+    acceptWithoutAddress: false,
     filters: { excludeLoopback: false, includeCidr: [], excludeCidr: [], result: null, key: null, exe: null, syscall: null },
     help: false,
     version: false,
@@ -48,7 +49,11 @@ t.test('with no arguments every setting has its documented default', t => {
     ack: false,
     forwardTimeoutMs: 4000,
     forwardMaxPending: 10000,
-    confirm: false
+    confirm: false,
+    follow: false,
+    fromStart: false,
+    state: null,
+    pollIntervalMs: 200
   }
   t.same({ ...s, keepFamilies: [...s.keepFamilies].sort((a, b) => a - b) }, { ...expected, keepFamilies: [AF_INET, AF_INET6] })
   t.end()
@@ -119,6 +124,31 @@ t.test('--syscall accepts names from any supported arch and socketcall(2) sub-ca
   t.end()
 })
 
+t.test('--follow with one FILE, and the options only it uses', t => {
+  const s = parseCommandLine(['--follow', '--from-start', '--state', 'state.json', '--poll-interval', '50', 'audit.log'])
+  t.same([s.follow, s.fromStart, s.state, s.pollIntervalMs, s.files], [true, true, 'state.json', 50, ['audit.log']])
+  const d = parseCommandLine(['--follow', 'audit.log'])
+  t.same([d.fromStart, d.state, d.pollIntervalMs], [false, null, DEFAULTS['poll-interval']], 'defaults: the end, no state, 200 ms')
+  t.end()
+})
+
+t.test('--follow needs exactly one FILE, not stdin, and not --confirm; its options need it', t => {
+  for (const [argv, message] of [
+    [['--follow'], /--follow: give exactly one FILE.*standard input/],
+    [['--follow', '-'], /--follow: give exactly one FILE.*standard input/],
+    [['--follow', 'a.log', 'b.log'], /--follow: give exactly one FILE.*2 files/],
+    [['--follow', '--confirm', '--output', '/tmp/x.jsonl', 'a.log'], /--follow and --confirm/],
+    [['--from-start', 'a.log'], /--from-start: only with --follow/],
+    [['--state', 's.json', 'a.log'], /--state: only with --follow/],
+    [['--poll-interval', '100', 'a.log'], /--poll-interval: only with --follow/]
+  ] as const) {
+    const e = errorOf([...argv])
+    t.ok(e instanceof UsageError, argv.join(' '))
+    t.match((e as Error).message, message, argv.join(' '))
+  }
+  t.end()
+})
+
 t.test('the examples in --help parse', t => {
   const examples = HELP.split('\n').filter(l => l.trimStart().startsWith('netfilter ') && !l.includes('|'))
   t.ok(examples.length >= 4, 'found the examples')
@@ -151,7 +181,9 @@ const INVALID: ReadonlyArray<readonly [string[], string, string]> = [
   [['--max-inflight', '0'], '--max-inflight', '0'],
   [['--max-inflight', '2.5'], '--max-inflight', '2.5'],
   [['--max-inflight', 'many'], '--max-inflight', 'many'],
-  [['--max-line-bytes', '63'], '--max-line-bytes', '63']
+  [['--max-line-bytes', '63'], '--max-line-bytes', '63'],
+  [['--follow', 'a.log', '--poll-interval', '0'], '--poll-interval', '0'],
+  [['--follow', 'a.log', '--poll-interval', '1.5'], '--poll-interval', '1.5']
 ]
 
 t.test('every invalid value is a UsageError naming the flag and the value', t => {
@@ -259,7 +291,9 @@ t.test('every option --help explains is accepted by the parser', t => {
     key: ['k'], exe: ['/usr/bin/*'], syscall: ['connect'], 'event-timeout': ['2'], 'idle-timeout': ['500'],
     'max-inflight': ['10'], 'max-line-bytes': ['100'], format: ['ecs'], output: ['/tmp/x.jsonl'],
     forward: ['127.0.0.1:24224'], tag: ['audit.net'], ack: ['--forward', '127.0.0.1:24224'],
-    'forward-timeout': ['1000'], 'forward-max-pending': ['10'], confirm: ['--output', '/tmp/x.jsonl']
+    'forward-timeout': ['1000'], 'forward-max-pending': ['10'], confirm: ['--output', '/tmp/x.jsonl'],
+    follow: ['x.log'], 'from-start': ['--follow', 'x.log'], state: ['/tmp/state.json', '--follow', 'x.log'],
+    'poll-interval': ['100', '--follow', 'x.log']
   }
   for (const flag of entries.keys()) {
     if (flag === 'config') continue // needs a file; covered in config.test.ts

@@ -208,7 +208,8 @@ t.test('auditd + kernel: netfilter as auditd\'s plugin reports real loopback tra
   t.equal(rules, printed.stdout, 'the installed rules are what `netfilter rules --udp` prints')
   // Statistics at exit, to see that SIGTERM ends the plugin through its normal path.
   const config = JSON.parse(readFileSync(inst.config, 'utf8')) as Record<string, unknown>
-  writeFileSync(inst.config, JSON.stringify({ ...config, stats: true }))
+  // accept-without-address: Node's servers accept with a NULL address (see the subtest on them).
+  writeFileSync(inst.config, JSON.stringify({ ...config, stats: true, 'accept-without-address': true }))
 
   let stderrFile = ''
   let pluginPid: number | null = null
@@ -291,7 +292,7 @@ t.test('auditd + kernel: netfilter as auditd\'s plugin reports real loopback tra
         }
       })
 
-      await t.test('Node\'s servers accept with a NULL address (libuv): reported from the listener\'s socket context', async t => {
+      await t.test('Node\'s servers accept with a NULL address (libuv): reported with --accept-without-address from the listener\'s socket context', async t => {
         // The kernel did log them (accept4 is syscall 288 on x86_64): the loss is netfilter's.
         const logged = ctx.auditLogText().split('\n').filter(l => l.includes(` pid=${process.pid} `) && /syscall=(288|43) /.test(l))
         t.comment(`auditd's log holds ${logged.length} accept/accept4 records of this process, a1=0 (no address): ${String(logged[0]?.includes(' a1=0 '))}`)
