@@ -91,6 +91,12 @@ async function main (): Promise<void> {
   else await checkFollow(settings)
 
   const { run } = await import('./pipeline.js')
+  // A guard against silent loss: if Node runs out of work while run() is still pending (nothing
+  // left to wake it: a bug), say so and fail instead of exiting 0 with events undelivered.
+  let finished = false
+  process.once('beforeExit', () => {
+    if (!finished) fail(1, 'internal error: stopped waiting with work pending; output may be incomplete')
+  })
   let result
   try {
     result = await run({
@@ -124,6 +130,7 @@ async function main (): Promise<void> {
     const e = err as NodeJS.ErrnoException
     fail(1, `read error: ${e.message}`)
   }
+  finished = true
   if (settings.stats) process.stderr.write(JSON.stringify(result.stats) + '\n')
   if (result.outputError !== null) fail(1, `output error: ${result.outputError.message}`)
   // Input may still be open (a closed reader stops us early); nothing more is to be read.

@@ -12,11 +12,8 @@ import { addAbortSignal, type Readable, type Writable } from 'node:stream'
 import type { EventEmitter } from 'node:events'
 import { NetFilter, type FilterOptions, type Stats } from './filter.js'
 import { JsonLinesSink } from './sinks/json-lines.js'
-import { ForwardSink } from './sinks/forward.js'
 import type { Sink } from './sinks/sink.js'
 import type { NetworkEvent } from './events/network-event.js'
-import { toEcs } from './formats/ecs.js'
-import { toOcsf } from './formats/ocsf.js'
 import { writeNativeJson } from './formats/native.js'
 import type { JsonWriter } from './sinks/json-writer.js'
 import { FileFollower, type FilePosition, type FollowCounters, type FollowStart } from './io/follow.js'
@@ -119,10 +116,16 @@ export interface RunResult {
   outputError: Error | null
 }
 
-const FORMATTERS: Readonly<Record<Format, (ev: NetworkEvent) => unknown>> = {
-  native: ev => ev,
-  ecs: toEcs,
-  ocsf: toOcsf
+/**
+ * The record shape for a format. ECS, OCSF and the forward client are loaded only when asked for:
+ * every run pays for what it loads, and most runs (plugin, omprog, a pipe) use none of them.
+ */
+async function formatter (format: Format): Promise<(ev: NetworkEvent) => unknown> {
+  switch (format) {
+    case 'ecs': return (await import('./formats/ecs.js')).toEcs
+    case 'ocsf': return (await import('./formats/ocsf.js')).toOcsf
+    default: return ev => ev
+  }
 }
 
 /** The audit event's time in ms, from its id "SECONDS.MILLIS:SERIAL". */
@@ -131,8 +134,9 @@ function eventTimeMs (ev: NetworkEvent): number {
   return Math.round(Number(ev.event_id.slice(0, colon)) * 1000)
 }
 
-function makeSink (opts: RunOptions, io: RunIO): Sink {
+async function makeSink (opts: RunOptions, io: RunIO): Promise<Sink> {
   if (opts.forward !== null) {
+    const { ForwardSink } = await import('./sinks/forward.js')
     return new ForwardSink({
       target: opts.forward,
       tag: opts.tag,
@@ -150,8 +154,8 @@ function makeSink (opts: RunOptions, io: RunIO): Sink {
 }
 
 export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
-  const sink = makeSink(opts, io)
-  const format = FORMATTERS[opts.format]
+  const sink = await makeSink(opts, io)
+  const format = await formatter(opts.format)
   const filter = new NetFilter(ev => sink.write(format(ev), eventTimeMs(ev)), opts)
   const signal = io.signal
   const aborted = (): boolean => signal?.aborted === true

@@ -4,9 +4,17 @@
  * that names the filter rejecting an event, or null to keep it. Address filters look at the remote
  * address, or the local one for bind(); an IPv4-mapped address is matched as the IPv4 it carries.
  */
-import ipaddr from 'ipaddr.js'
-import picomatch from 'picomatch'
+import { createRequire } from 'node:module'
+import type IpAddr from 'ipaddr.js'
+import type Picomatch from 'picomatch'
 import type { NetworkEvent, Result } from '../events/network-event.js'
+
+// ipaddr.js and picomatch are loaded on first use: the command line is parsed on every start
+// (also for --version, which omprog's restarts pay for), and most runs use no address filter.
+const require = createRequire(import.meta.url)
+let ipaddrModule: typeof IpAddr | null = null
+const ipaddrLib = (): typeof IpAddr => (ipaddrModule ??= require('ipaddr.js') as typeof IpAddr)
+const picomatchLib = (): typeof Picomatch => require('picomatch') as typeof Picomatch
 
 export interface FilterSettings {
   excludeLoopback: boolean
@@ -29,7 +37,8 @@ export class FilterError extends Error {
   override name = 'FilterError'
 }
 
-type Range = [ipaddr.IPv4 | ipaddr.IPv6, number]
+type Address = IpAddr.IPv4 | IpAddr.IPv6
+type Range = [Address, number]
 
 /** Parses "10.0.0.0/8", "2001:db8::/32" or a single address; ::ffff:a.b.c.d/n becomes IPv4. */
 export function parseCidr (text: string): Range {
@@ -40,27 +49,28 @@ export function parseCidr (text: string): Range {
   }
   let range: Range
   try {
+    const ipaddr = ipaddrLib()
     range = text.includes('/') ? ipaddr.parseCIDR(text) : [ipaddr.parse(text), ipaddr.parse(text).kind() === 'ipv4' ? 32 : 128]
   } catch {
     throw new FilterError(`'${text}' is not an IPv4 or IPv6 address or CIDR range`)
   }
   const [addr, bits] = range
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
-    return [(addr as ipaddr.IPv6).toIPv4Address(), bits - 96]
+  if (addr.kind() === 'ipv6' && (addr as IpAddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
+    return [(addr as IpAddr.IPv6).toIPv4Address(), bits - 96]
   }
   return range
 }
 
-function parseIp (text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+function parseIp (text: string): Address | null {
   try {
-    const a = ipaddr.parse(text)
-    return a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress() ? (a as ipaddr.IPv6).toIPv4Address() : a
+    const a = ipaddrLib().parse(text)
+    return a.kind() === 'ipv6' && (a as IpAddr.IPv6).isIPv4MappedAddress() ? (a as IpAddr.IPv6).toIPv4Address() : a
   } catch {
     return null
   }
 }
 
-function inRanges (ip: ipaddr.IPv4 | ipaddr.IPv6, ranges: readonly Range[]): boolean {
+function inRanges (ip: Address, ranges: readonly Range[]): boolean {
   for (const [net, bits] of ranges) {
     if (net.kind() === ip.kind() && ip.match(net, bits)) return true
   }
@@ -82,7 +92,7 @@ export function compileExePattern (pattern: string): (exe: string) => boolean {
     }
     return exe => re.test(exe)
   }
-  const isMatch = picomatch(pattern, { dot: true })
+  const isMatch = picomatchLib()(pattern, { dot: true })
   return exe => isMatch(exe)
 }
 

@@ -109,11 +109,14 @@ export class ForwardSink implements Sink {
     }, () => {
       this.#inClient--
       this.#retries++
+      // Not unref()'d: while events wait for a retry, this timer is what keeps the process alive
+      // (stdin may have ended and the client's socket be closed); unref'd, Node would exit with
+      // status 0 and the events would be lost silently.
       setTimeout(() => {
         item.delay = Math.min(item.delay * 2, RETRY_MAX_MS)
         this.#queue.push(item)
         this.#pump()
-      }, item.delay).unref()
+      }, item.delay)
     })
   }
 
