@@ -4,6 +4,7 @@
  * keeps the counters that --stats prints. The caller (pipeline.ts) owns streams, timers and signals.
  */
 import { LineSplitter } from './lines/line-splitter.js'
+import { latin1 } from './lines/latin1.js'
 import {
   HEADER_FOREIGN, HEADER_OK, KIND_OTHER, KIND_EOE, RecordHeader, scanHeader
 } from './records/header.js'
@@ -178,7 +179,7 @@ export class NetFilter {
     // Only the bodies the selection reads are turned into strings; the rest (PATH, CWD, EXECVE…)
     // are counted and forgotten. latin1 is a plain byte copy; the kernel's own fields are ASCII
     // (it hex-encodes anything else), and decoders re-read UTF-8 where it can occur.
-    const body = h.kind === KIND_OTHER || h.kind === KIND_EOE ? null : buf.toString('latin1', h.bodyStart, end)
+    const body = h.kind === KIND_OTHER || h.kind === KIND_EOE ? null : latin1(buf, h.bodyStart, end)
     this.#assembler.push(node, h.sec, h.ms, h.serial, h.kind, body, this.#now)
   }
 

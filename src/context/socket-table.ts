@@ -32,14 +32,25 @@ export const DEFAULT_SOCKET_TABLE_OPTIONS: SocketTableOptions = {
   maxAgeMs: 24 * 3600 * 1000
 }
 
-function key (node: string | null, pid: number, fd: number): string {
+const PID_LIMIT = 2 ** 22
+const FD_LIMIT = 2 ** 31
+
+/**
+ * The map key of a socket. For the usual socket (no node name, pid below 2^22, fd below 2^31) a
+ * number, pid * 2^31 + fd, exact below 2^53: no string to build and hash for each event. Anything
+ * else gets a string key; a number and a string never collide as Map keys.
+ */
+function key (node: string | null, pid: number, fd: number): string | number {
+  if (node === null && pid >= 0 && pid < PID_LIMIT && fd >= 0 && fd < FD_LIMIT && Number.isInteger(pid) && Number.isInteger(fd)) {
+    return pid * FD_LIMIT + fd
+  }
   return `${node ?? ''}\0${pid}\0${fd}`
 }
 
 export class SocketTable {
   readonly #opts: SocketTableOptions
   /** Insertion order is recency: every touch re-inserts. */
-  readonly #map = new Map<string, SocketState>()
+  readonly #map = new Map<string | number, SocketState>()
   evicted = 0
 
   constructor (opts: Partial<SocketTableOptions> = {}) {

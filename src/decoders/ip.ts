@@ -16,21 +16,28 @@ export function isIPv4Mapped (b: Uint8Array, off: number): boolean {
 }
 
 export function formatIPv6 (b: Uint8Array, off: number): string {
-  const groups: number[] = []
-  for (let i = 0; i < 8; i++) groups.push(((b[off + 2 * i] as number) << 8) | (b[off + 2 * i + 1] as number))
   if (isIPv4Mapped(b, off)) return `::ffff:${formatIPv4(b, off + 12)}`
   // Longest run of zero groups, at least two long.
   let bestStart = -1; let bestLen = 0
   for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue }
+    if (group(b, off, i) !== 0) { i++; continue }
     let j = i
-    while (j < 8 && groups[j] === 0) j++
+    while (j < 8 && group(b, off, j) === 0) j++
     if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i }
     i = j
   }
-  const hex = (g: number | undefined): string => (g as number).toString(16)
-  if (bestStart < 0) return groups.map(hex).join(':')
-  const head = groups.slice(0, bestStart).map(hex).join(':')
-  const tail = groups.slice(bestStart + bestLen).map(hex).join(':')
-  return `${head}::${tail}`
+  if (bestStart < 0) return hexGroups(b, off, 0, 8)
+  return `${hexGroups(b, off, 0, bestStart)}::${hexGroups(b, off, bestStart + bestLen, 8)}`
+}
+
+/** The i-th 16-bit group of the address at off. */
+function group (b: Uint8Array, off: number, i: number): number {
+  return ((b[off + 2 * i] as number) << 8) | (b[off + 2 * i + 1] as number)
+}
+
+/** Groups [from, to) in hex, joined by ":" (no arrays: this runs for every IPv6 event). */
+function hexGroups (b: Uint8Array, off: number, from: number, to: number): string {
+  let s = ''
+  for (let i = from; i < to; i++) s += (i === from ? '' : ':') + group(b, off, i).toString(16)
+  return s
 }

@@ -51,6 +51,8 @@ export function decodeId (raw: string | undefined): number | null {
   return n === null || n === 4294967295 || n === -1 ? null : n
 }
 
+const NON_ASCII = /[^\u0000-\u007f]/
+
 /**
  * An ENRICHED name field (UID="alice", AUID="unset"): the name, or null for "unset",
  * "unknown(1234)" and absent fields. Bodies are read as latin1, so UTF-8 names are re-decoded.
@@ -59,5 +61,7 @@ export function decodeEnrichedName (raw: string | undefined): string | null {
   if (raw === undefined) return null
   const s = raw.length >= 2 && raw.charCodeAt(0) === 0x22 && raw.charCodeAt(raw.length - 1) === 0x22 ? raw.slice(1, -1) : raw
   if (s === '' || s === 'unset' || s.startsWith('unknown(')) return null
-  return Buffer.from(s, 'latin1').toString('utf8')
+  // Plain ASCII reads the same in latin1 and UTF-8: no Buffer needed for the common names.
+  return NON_ASCII.test(s) ? Buffer.from(s, 'latin1').toString('utf8') : s
 }
+

@@ -11,6 +11,7 @@ import {
   KIND_DAEMON, KIND_EOE, KIND_PROCTITLE, KIND_SOCKADDR, KIND_SOCKETCALL, KIND_SYSCALL
 } from '../records/header.js'
 import { SerialGaps } from './serial-gaps.js'
+import { IdNumbers, IdTable } from './id-table.js'
 
 export interface PendingEvent {
   node: string | null
@@ -66,11 +67,74 @@ function eventKey (serial: number, timeMs: number): number {
  */
 const KINDS_SPAN = 128
 
+/**
+ * A first-in first-out queue whose shift is O(1): spent slots are blanked and the array is cut
+ * down once half of it is spent. Used instead of iterating a Map from its oldest entry: a Map
+ * keeps the slots of deleted entries until it is rehashed, and each new iteration walks over all
+ * of them, which made a sweep cost as much as the events completed before it.
+ */
+class Fifo<T> {
+  #items: T[] = []
+  #head = 0
+  readonly #blank: T
+
+  constructor (blank: T) {
+    this.#blank = blank
+  }
+
+  get size (): number {
+    return this.#items.length - this.#head
+  }
+
+  push (item: T): void {
+    this.#items.push(item)
+  }
+
+  /** The oldest item, or undefined when empty. */
+  peek (): T | undefined {
+    return this.#head < this.#items.length ? this.#items[this.#head] : undefined
+  }
+
+  shift (): T | undefined {
+    if (this.#head >= this.#items.length) return undefined
+    const item = this.#items[this.#head] as T
+    this.#items[this.#head++] = this.#blank
+    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head)
+      this.#head = 0
+    }
+    return item
+  }
+
+  /** The items, oldest first. */
+  items (): T[] {
+    return this.#items.slice(this.#head)
+  }
+
+  /** Keeps the items for which keep is true, in order. */
+  retain (keep: (item: T) => boolean): void {
+    const kept: T[] = []
+    for (let i = this.#head; i < this.#items.length; i++) {
+      const item = this.#items[i] as T
+      if (keep(item)) kept.push(item)
+    }
+    this.#items = kept
+    this.#head = 0
+  }
+}
+
 /** Per-node state: each node has its own serials and its own clock. */
 class NodeState {
-  readonly inflight = new Map<number, PendingEvent>()
-  /** Recently completed events: key → timeMs * KINDS_SPAN + kinds, oldest first. */
-  readonly done = new Map<number, number>()
+  readonly inflight = new IdTable<PendingEvent>()
+  /**
+   * The events of inflight in the order they arrived (inflight's own order), with events already
+   * completed left in place until they reach the front or are cleared out.
+   */
+  readonly arrivals = new Fifo<PendingEvent | null>(null)
+  /** Recently completed events: key → timeMs * KINDS_SPAN + kinds. */
+  readonly done = new IdNumbers()
+  /** The keys of done, oldest first. */
+  readonly doneOrder = new Fifo<number>(0)
   /** Newest log time seen on this node. */
   watermark = 0
   /** Earliest log time at which an event in flight is due (Infinity when none is). */
@@ -78,7 +142,7 @@ class NodeState {
   /** Time of the newest event in arrival order, to spot events that arrive older than it. */
   lastArrival = -Infinity
   /**
-   * Events that arrived with a time older than an event before them. inflight is in arrival order,
+   * Events that arrived with a time older than an event before them. arrivals is in arrival order,
    * which is time order except for these, so a sweep can stop at the first young event and then
    * check only the stragglers.
    */
@@ -86,6 +150,16 @@ class NodeState {
   /** Missing kernel serials (lost events). */
   readonly gaps = new SerialGaps()
   constructor (readonly node: string | null) {}
+
+  /** The events in flight, in the order they arrived. */
+  inflightEvents (): PendingEvent[] {
+    return this.arrivals.items().filter((ev): ev is PendingEvent => ev !== null && isInflight(this, ev))
+  }
+}
+
+/** True while ev is in flight: not completed, nor replaced by a later event of the same key. */
+function isInflight (ns: NodeState, ev: PendingEvent): boolean {
+  return ns.inflight.get(eventKey(ev.serial, ev.timeMs)) === ev
 }
 
 /**
@@ -170,6 +244,10 @@ export class EventAssembler {
         records: 0, kinds: 0, lastSeen: now
       }
       ns.inflight.set(key, ev)
+      ns.arrivals.push(ev)
+      // Events completed out of arrival order (EOE) stay in arrivals until they reach its front;
+      // should they pile up behind an old event still in flight, they are cleared out.
+      if (ns.arrivals.size > 2 * ns.inflight.size + 1024) ns.arrivals.retain(e => e !== null && isInflight(ns, e))
       this.#inflightCount++
       this.counters.events++
       if (timeMs < ns.lastArrival) ns.stragglers.add(key)
@@ -220,9 +298,9 @@ export class EventAssembler {
   sweepIdle (now: number, idleMs: number): number {
     let next = -1
     for (const ns of this.#nodes.values()) {
-      for (const [key, ev] of ns.inflight) {
+      for (const ev of ns.inflightEvents()) {
         const due = ev.lastSeen + idleMs
-        if (due <= now) this.#complete(ns, key, ev, 'idle')
+        if (due <= now) this.#complete(ns, eventKey(ev.serial, ev.timeMs), ev, 'idle')
         else if (next < 0 || due < next) next = due
       }
     }
@@ -232,7 +310,7 @@ export class EventAssembler {
   /** End of input: completes every event still in flight, oldest first. */
   flush (): void {
     for (const ns of this.#nodes.values()) {
-      for (const [key, ev] of ns.inflight) this.#complete(ns, key, ev, 'end')
+      for (const ev of ns.inflightEvents()) this.#complete(ns, eventKey(ev.serial, ev.timeMs), ev, 'end')
       ns.gaps.finish()
     }
   }
@@ -263,12 +341,17 @@ export class EventAssembler {
     const timeout = this.#opts.eventTimeoutMs
     const limit = ns.watermark - timeout
     let next = Infinity
-    for (const [key, ev] of ns.inflight) {
+    for (let ev = ns.arrivals.peek(); ev !== undefined; ev = ns.arrivals.peek()) {
+      if (ev === null || !isInflight(ns, ev)) {
+        ns.arrivals.shift() // completed already
+        continue
+      }
       if (ev.timeMs > limit) {
         next = ev.timeMs + timeout
         break
       }
-      this.#complete(ns, key, ev, 'timeout')
+      ns.arrivals.shift()
+      this.#complete(ns, eventKey(ev.serial, ev.timeMs), ev, 'timeout')
     }
     for (const key of ns.stragglers) {
       const ev = ns.inflight.get(key)
@@ -284,7 +367,8 @@ export class EventAssembler {
    * minute's jump belongs to them), and the clock restarts at the new time.
    */
   #resetClock (ns: NodeState, keep: number, timeMs: number): void {
-    for (const [key, ev] of ns.inflight) {
+    for (const ev of ns.inflightEvents()) {
+      const key = eventKey(ev.serial, ev.timeMs)
       if (key !== keep && ev.timeMs > timeMs + CLOCK_RESET_MS) this.#complete(ns, key, ev, 'timeout')
     }
     ns.watermark = timeMs
@@ -296,9 +380,10 @@ export class EventAssembler {
   #evictOldest (current: NodeState): void {
     const candidates = current.inflight.size > 0 ? [current] : this.#nodes.values()
     for (const ns of candidates) {
-      for (const [key, ev] of ns.inflight) {
+      for (let ev = ns.arrivals.shift(); ev !== undefined; ev = ns.arrivals.shift()) {
+        if (ev === null || !isInflight(ns, ev)) continue
         this.counters.evicted++
-        this.#complete(ns, key, ev, 'evicted')
+        this.#complete(ns, eventKey(ev.serial, ev.timeMs), ev, 'evicted')
         return
       }
     }
@@ -307,19 +392,15 @@ export class EventAssembler {
   #complete (ns: NodeState, key: number, ev: PendingEvent, reason: CompletionReason): void {
     if (ev === this.#last) this.#last = null
     ns.inflight.delete(key)
-    ns.stragglers.delete(key)
+    if (ns.stragglers.size > 0) ns.stragglers.delete(key)
     this.#inflightCount--
     const before = ns.done.get(key)
     const kinds = before !== undefined && Math.floor(before / KINDS_SPAN) === ev.timeMs
       ? (before % KINDS_SPAN) | ev.kinds
       : ev.kinds
+    if (before === undefined) ns.doneOrder.push(key)
     ns.done.set(key, ev.timeMs * KINDS_SPAN + kinds)
-    if (ns.done.size > this.#opts.doneMemory) {
-      for (const oldest of ns.done.keys()) {
-        ns.done.delete(oldest)
-        break
-      }
-    }
+    if (ns.done.size > this.#opts.doneMemory) ns.done.delete(ns.doneOrder.shift() as number)
     this.#emit(ev, reason)
   }
 }

@@ -6,6 +6,7 @@
 import type { PendingEvent } from './assembler.js'
 import type { Verdict } from '../selection/select.js'
 import { findField, findValue } from '../records/find-field.js'
+import { laidOutSyscall, processFields, searchedFields, type CallFields, type LaidOutSyscall, type ProcessFields } from '../records/syscall-fields.js'
 import { decodeSockaddr, familyName, isSockaddrError } from '../decoders/sockaddr.js'
 import { decodeProctitle } from '../decoders/proctitle.js'
 import { errnoName } from '../decoders/syscall.js'
@@ -126,34 +127,88 @@ function resultOf (success: string | undefined, syscall: string | null, errno: s
   return exit < 0 ? 'failed' : 'success'
 }
 
-/**
- * argv from a PROCTITLE body. A process makes many calls, each logged with the same command line,
- * so recent ones are kept decoded by their text (the kernel's is at most 256 hex digits; longer
- * ones are not kept). A copy is returned: events share nothing.
- */
-const argvCache = new Map<string, string[] | null>()
-const ARGV_CACHE_SIZE = 256
-const ARGV_CACHE_MAX_TEXT = 1024
-function argvOf (proctitle: string): string[] | null {
-  const raw = findValue(proctitle, 'proctitle=') ?? ''
-  let argv = argvCache.get(raw)
-  if (argv === undefined) {
-    argv = decodeProctitle(raw)
-    if (raw.length <= ARGV_CACHE_MAX_TEXT) {
-      if (argvCache.size >= ARGV_CACHE_SIZE) argvCache.clear()
-      argvCache.set(raw, argv)
-    }
+/** The process's part of an event, decoded from its SYSCALL fields and PROCTITLE record. */
+interface ProcessInfo {
+  pid: number | null
+  ppid: number | null
+  exe: string | null
+  comm: string | null
+  argv: string[] | null
+  uid: number | null
+  euid: number | null
+  gid: number | null
+  auid: number | null
+  ses: number | null
+  /** ENRICHED names, null when absent or unset */
+  name: string | null
+  effectiveName: string | null
+  group: string | null
+  auditName: string | null
+  tty: string | null
+}
+
+function decodeProcess (f: ProcessFields, proctitle: string | null): ProcessInfo {
+  const tty = f.tty
+  return {
+    pid: decodeInt(f.pid),
+    ppid: decodeInt(f.ppid),
+    exe: decodeString(f.exe),
+    comm: decodeString(f.comm),
+    argv: proctitle === null ? null : decodeProctitle(findValue(proctitle, 'proctitle=') ?? ''),
+    uid: decodeId(f.uid),
+    euid: decodeId(f.euid),
+    gid: decodeId(f.gid),
+    auid: decodeId(f.auid),
+    ses: decodeId(f.ses),
+    name: decodeEnrichedName(f.UID),
+    effectiveName: decodeEnrichedName(f.EUID),
+    group: decodeEnrichedName(f.GID),
+    auditName: decodeEnrichedName(f.AUID),
+    tty: tty === undefined || tty === '(none)' ? null : tty
   }
-  return argv === null ? null : argv.slice()
+}
+
+/**
+ * The processes decoded last, by the texts they were decoded from. A process makes call after
+ * call, each logged with the same process fields and command line, so these are compared (string
+ * equality: no hashing) before anything is decoded again. Entries are replaced round robin.
+ */
+interface KnownProcess { processText: string, namesText: string | undefined, proctitle: string | null, info: ProcessInfo }
+const knownProcesses: KnownProcess[] = []
+const KNOWN_PROCESSES = 8
+let nextKnown = 0
+
+function processInfo (s: LaidOutSyscall, proctitle: string | null): ProcessInfo {
+  for (let i = 0; i < knownProcesses.length; i++) {
+    const k = knownProcesses[i] as KnownProcess
+    if (k.processText === s.processText && k.namesText === s.namesText && k.proctitle === proctitle) return k.info
+  }
+  const info = decodeProcess(processFields(s.processText, s.namesText), proctitle)
+  const entry = { processText: s.processText, namesText: s.namesText, proctitle, info }
+  if (knownProcesses.length < KNOWN_PROCESSES) knownProcesses.push(entry)
+  else knownProcesses[nextKnown] = entry
+  nextKnown = (nextKnown + 1) % KNOWN_PROCESSES
+  return info
 }
 
 export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
-  // The SYSCALL record is written by the kernel, so findValue's single search per field is safe
-  // (see find-field.ts) and much cheaper than splitting all of its ~30 (or ~50 ENRICHED) fields.
+  // The SYSCALL fields read below: all at once when the body is in the kernel's layout, with the
+  // process's fields decoded once per process (see syscall-fields.ts); else searched one by one.
   const body = ev.syscall ?? ''
-  const exit = decodeInt(findValue(body, 'exit='))
+  const laidOut = laidOutSyscall(body)
+  let f: CallFields
+  let p: ProcessInfo
+  if (laidOut !== null) {
+    f = laidOut
+    p = processInfo(laidOut, ev.proctitle)
+  } else {
+    const all = searchedFields(body)
+    f = all
+    p = decodeProcess(all, ev.proctitle)
+  }
+  const exit = decodeInt(f.exit)
   const errno = exit !== null && exit < 0 ? errnoName(-exit) : null
-  const keys = decodeKeys(findValue(body, 'key='))
+  const keys = decodeKeys(f.key)
 
   let remote: Endpoint | null = null
   let local: Endpoint | null = null
@@ -172,31 +227,30 @@ export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
 
   // Arguments of the call itself: the SOCKETCALL record's when made through socketcall(2); without
   // that record they are unknown (the SYSCALL's a0 is then the call number, a1 a pointer).
-  const args = v.viaSocketcall ? ev.socketcall : ev.syscall
+  const viaSocketcall = v.viaSocketcall
   let fd: number | null
   let socket: SocketInfo | null = null
   let transport: string | null = null
   if (v.syscall === 'socket') {
     fd = exit !== null && exit >= 0 ? exit : null
-    const type = args === null ? null : decodeHexInt(findValue(args, 'a1='))
-    const protocol = args === null ? null : decodeHexInt(findValue(args, 'a2='))
+    const type = viaSocketcall ? callArgument(ev, v, 'a1') : decodeHexInt(f.a1)
+    const protocol = viaSocketcall ? callArgument(ev, v, 'a2') : decodeHexInt(f.a2)
     if (type !== null && protocol !== null) {
       socket = { type: socketTypeName(type), protocol }
       transport = transportOf(type, protocol)
     }
   } else {
-    fd = args === null ? null : decodeHexInt(findValue(args, 'a0='))
+    fd = viaSocketcall ? callArgument(ev, v, 'a0') : decodeHexInt(f.a0)
   }
   const role = v.syscall === null ? undefined : ROLES.get(v.syscall)
 
-  const tty = findValue(body, 'tty=')
   const out: NetworkEvent = {
     time: isoTime(ev.sec, ev.ms),
     event_id: eventId(ev),
     node: ev.node,
     syscall: v.syscall ?? (v.syscallNumber === null ? null : String(v.syscallNumber)),
     arch: v.arch === null ? null : v.arch.name,
-    result: resultOf(findValue(body, 'success='), v.syscall, errno, exit),
+    result: resultOf(f.success, v.syscall, errno, exit),
     exit,
     errno,
     family: familyName(v.family),
@@ -207,38 +261,18 @@ export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
     remote,
     local,
     fd,
-    process: {
-      pid: decodeInt(findValue(body, 'pid=')),
-      ppid: decodeInt(findValue(body, 'ppid=')),
-      exe: decodeString(findValue(body, 'exe=')),
-      comm: decodeString(findValue(body, 'comm=')),
-      argv: ev.proctitle === null ? null : argvOf(ev.proctitle)
-    },
-    user: {
-      uid: decodeId(findValue(body, 'uid=')),
-      euid: decodeId(findValue(body, 'euid=')),
-      gid: decodeId(findValue(body, 'gid=')),
-      auid: decodeId(findValue(body, 'auid=')),
-      ses: decodeId(findValue(body, 'ses='))
-    },
-    tty: tty === undefined || tty === '(none)' ? null : tty,
+    process: { pid: p.pid, ppid: p.ppid, exe: p.exe, comm: p.comm, argv: p.argv === null ? null : p.argv.slice() },
+    user: { uid: p.uid, euid: p.euid, gid: p.gid, auid: p.auid, ses: p.ses },
+    tty: p.tty,
     key: keys[0] ?? null
   }
-  addNames(out.user, body)
+  // ENRICHED logs carry the names auditd resolved (UID="root"): the ones that name someone.
+  if (p.name !== null) out.user.name = p.name
+  if (p.effectiveName !== null) out.user.effective_name = p.effectiveName
+  if (p.group !== null) out.user.group = p.group
+  if (p.auditName !== null) out.user.audit_name = p.auditName
   if (keys.length > 1) out.keys = keys
   if (v.viaSocketcall) out.socketcall = true
   if (decodeError !== null) out.decode_error = decodeError
   return out
-}
-
-/** ENRICHED logs carry the names auditd resolved (UID="root"); copy the ones that name someone. */
-function addNames (user: User, body: string): void {
-  const name = decodeEnrichedName(findValue(body, 'UID='))
-  if (name !== null) user.name = name
-  const effective = decodeEnrichedName(findValue(body, 'EUID='))
-  if (effective !== null) user.effective_name = effective
-  const group = decodeEnrichedName(findValue(body, 'GID='))
-  if (group !== null) user.group = group
-  const audit = decodeEnrichedName(findValue(body, 'AUID='))
-  if (audit !== null) user.audit_name = audit
 }

@@ -1,153 +1,378 @@
 /**
- * Output: a NetworkEvent (native format) → its JSON text as UTF-8 bytes, byte for byte what
- * JSON.stringify gives once encoded. Written out field by field into a JsonWriter because every
- * kept event goes through here, and JSON.stringify walks a nested object generically and makes a
- * string that must then be joined to the others and encoded again; test/formats/native-json.test.ts
- * compares the two on the real captures and on every field shape.
+ * Output: a NetworkEvent (native format) → its JSON text as UTF-8, exactly the bytes of
+ * JSON.stringify(ev). Every kept event comes through here, and JSON.stringify walks the nested
+ * object generically, escapes every string character by character and makes a string that must be
+ * encoded again; this writes the fields straight into the batch's bytes (sinks/json-writer.ts).
+ * test/formats/native-json.test.ts compares the two on the real captures, every field shape and
+ * hostile strings.
  *
- * The field order is the order in which buildNetworkEvent and SocketContext insert the fields,
- * which is the order JSON.stringify follows: the fixed fields, then the optional ones as added
- * (user names, keys, socketcall, decode_error, transport_hint). Endpoints, whose fields depend on
- * the address family, are written generically in their own key order.
+ * How it stays exact:
+ * - The field order is the order in which buildNetworkEvent and SocketContext insert the fields,
+ *   which is the order JSON.stringify follows: the fixed fields, then the optional ones as added
+ *   (user names, keys, socketcall, decode_error, transport_hint). Endpoints, whose fields depend on
+ *   the address family, are written in their own key order.
+ * - Strings are written as they are, which is right for printable ASCII without quote or
+ *   backslash. Any other string (the kernel hex-encodes such values, so only decoded ones can hold
+ *   them) makes the writer start the event over as JSON.stringify's text.
+ * - The events of one process carry the same "process" and "user" call after call: their bytes
+ *   are kept with the values they were made from, and reused while the values are equal.
  */
 import type { Endpoint, NetworkEvent } from '../events/network-event.js'
-import { JsonWriter } from '../sinks/json-writer.js'
+import { JsonWriter, fragment } from '../sinks/json-writer.js'
 
-/** An endpoint: flat, with string, number or boolean values; anything else is left to JSON.stringify. */
-function writeEndpoint (w: JsonWriter, e: Endpoint | null): void {
+const F = {
+  time: fragment('{"time":'),
+  eventId: fragment(',"event_id":'),
+  node: fragment(',"node":'),
+  syscall: fragment(',"syscall":'),
+  arch: fragment(',"arch":'),
+  result: fragment(',"result":'),
+  exit: fragment(',"exit":'),
+  errno: fragment(',"errno":'),
+  family: fragment(',"family":'),
+  direction: fragment(',"direction":'),
+  action: fragment(',"action":'),
+  transport: fragment(',"transport":'),
+  socketNull: fragment(',"socket":null'),
+  socketType: fragment(',"socket":{"type":'),
+  protocol: fragment(',"protocol":'),
+  remote: fragment('},"remote":'),
+  remoteAfterNull: fragment(',"remote":'),
+  local: fragment(',"local":'),
+  fd: fragment(',"fd":'),
+  process: fragment(',"process":{"pid":'),
+  ppid: fragment(',"ppid":'),
+  exe: fragment(',"exe":'),
+  comm: fragment(',"comm":'),
+  argv: fragment(',"argv":'),
+  user: fragment('},"user":{"uid":'),
+  euid: fragment(',"euid":'),
+  gid: fragment(',"gid":'),
+  auid: fragment(',"auid":'),
+  ses: fragment(',"ses":'),
+  name: fragment(',"name":'),
+  effectiveName: fragment(',"effective_name":'),
+  group: fragment(',"group":'),
+  auditName: fragment(',"audit_name":'),
+  tty: fragment('},"tty":'),
+  key: fragment(',"key":'),
+  keys: fragment(',"keys":'),
+  socketcall: fragment(',"socketcall":true'),
+  decodeError: fragment(',"decode_error":'),
+  transportHint: fragment(',"transport_hint":'),
+  null: fragment('null'),
+  true: fragment('true'),
+  false: fragment('false'),
+  empty: fragment('{}')
+}
+const COMMA = 0x2c
+const COLON = 0x3a
+const OPEN_BRACE = 0x7b
+const CLOSE_BRACE = 0x7d
+const OPEN_BRACKET = 0x5b
+const CLOSE_BRACKET = 0x5d
+
+/** An endpoint: flat, with string, number or boolean values; false for anything else. */
+function writeEndpoint (w: JsonWriter, e: Endpoint | null): boolean {
   if (e === null) {
-    w.ascii('null')
-    return
-  }
-  const keys = Object.keys(e)
-  for (const k of keys) {
-    const t = typeof e[k]
-    if (t !== 'string' && t !== 'number' && t !== 'boolean' && t !== 'undefined') {
-      w.json(JSON.stringify(e))
-      return
-    }
+    w.fragment(F.null)
+    return true
   }
   let first = true
-  for (const k of keys) {
+  for (const k of Object.keys(e)) {
     const v = e[k]
     if (v === undefined) continue
-    w.ascii(first ? '{' : ',')
+    w.byte(first ? OPEN_BRACE : COMMA)
     first = false
-    w.string(k)
-    w.ascii(':')
-    if (typeof v === 'string') w.string(v)
-    else if (typeof v === 'number') w.number(v)
-    else w.ascii(v === true ? 'true' : 'false')
+    if (!w.str(k)) return false
+    w.byte(COLON)
+    if (typeof v === 'string') {
+      if (!w.str(v)) return false
+    } else if (typeof v === 'number') {
+      w.num(v)
+    } else if (typeof v === 'boolean') {
+      w.fragment(v ? F.true : F.false)
+    } else {
+      return false
+    }
   }
-  w.ascii(first ? '{}' : '}')
+  if (first) w.fragment(F.empty)
+  else w.byte(CLOSE_BRACE)
+  return true
 }
 
-function writeStrings (w: JsonWriter, a: readonly string[]): void {
-  w.ascii('[')
+function writeStrings (w: JsonWriter, a: readonly string[]): boolean {
+  w.byte(OPEN_BRACKET)
   for (let i = 0; i < a.length; i++) {
-    if (i > 0) w.ascii(',')
-    w.string(a[i] as string)
+    if (i > 0) w.byte(COMMA)
+    if (!w.str(a[i] as string)) return false
   }
-  w.ascii(']')
+  w.byte(CLOSE_BRACKET)
+  return true
 }
 
-/** Appends the JSON text of ev (no newline) to w. */
-export function writeNativeJson (w: JsonWriter, ev: NetworkEvent): void {
-  w.ascii('{"time":')
-  w.string(ev.time)
-  w.ascii(',"event_id":')
-  w.string(ev.event_id)
-  w.ascii(',"node":')
-  w.stringOrNull(ev.node)
-  w.ascii(',"syscall":')
-  w.stringOrNull(ev.syscall)
-  w.ascii(',"arch":')
-  w.stringOrNull(ev.arch)
-  w.ascii(',"result":')
-  w.string(ev.result)
-  w.ascii(',"exit":')
-  w.numberOrNull(ev.exit)
-  w.ascii(',"errno":')
-  w.stringOrNull(ev.errno)
-  w.ascii(',"family":')
-  w.string(ev.family)
-  w.ascii(',"direction":')
-  w.stringOrNull(ev.direction)
-  w.ascii(',"action":')
-  w.stringOrNull(ev.action)
-  w.ascii(',"transport":')
-  w.stringOrNull(ev.transport)
-  w.ascii(',"socket":')
-  if (ev.socket === null) {
-    w.ascii('null')
-  } else {
-    w.ascii('{"type":')
-    w.stringOrNull(ev.socket.type)
-    w.ascii(',"protocol":')
-    w.number(ev.socket.protocol)
-    w.ascii('}')
-  }
-  w.ascii(',"remote":')
-  writeEndpoint(w, ev.remote)
-  w.ascii(',"local":')
-  writeEndpoint(w, ev.local)
-  w.ascii(',"fd":')
-  w.numberOrNull(ev.fd)
-  const p = ev.process
-  w.ascii(',"process":{"pid":')
-  w.numberOrNull(p.pid)
-  w.ascii(',"ppid":')
-  w.numberOrNull(p.ppid)
-  w.ascii(',"exe":')
-  w.stringOrNull(p.exe)
-  w.ascii(',"comm":')
-  w.stringOrNull(p.comm)
-  w.ascii(',"argv":')
-  if (p.argv === null) w.ascii('null')
-  else writeStrings(w, p.argv)
-  const u = ev.user
-  w.ascii('},"user":{"uid":')
-  w.numberOrNull(u.uid)
-  w.ascii(',"euid":')
-  w.numberOrNull(u.euid)
-  w.ascii(',"gid":')
-  w.numberOrNull(u.gid)
-  w.ascii(',"auid":')
-  w.numberOrNull(u.auid)
-  w.ascii(',"ses":')
-  w.numberOrNull(u.ses)
+type Process = NetworkEvent['process']
+type User = NetworkEvent['user']
+
+/** "process" and "user" (from ',"process":' to the user's last field), or false. */
+function writeProcessAndUser (w: JsonWriter, p: Process, u: User): boolean {
+  w.fragment(F.process)
+  w.numOrNull(p.pid)
+  w.fragment(F.ppid)
+  w.numOrNull(p.ppid)
+  w.fragment(F.exe)
+  if (!w.strOrNull(p.exe)) return false
+  w.fragment(F.comm)
+  if (!w.strOrNull(p.comm)) return false
+  w.fragment(F.argv)
+  if (p.argv === null) w.fragment(F.null)
+  else if (!writeStrings(w, p.argv)) return false
+  w.fragment(F.user)
+  w.numOrNull(u.uid)
+  w.fragment(F.euid)
+  w.numOrNull(u.euid)
+  w.fragment(F.gid)
+  w.numOrNull(u.gid)
+  w.fragment(F.auid)
+  w.numOrNull(u.auid)
+  w.fragment(F.ses)
+  w.numOrNull(u.ses)
   if (u.name !== undefined) {
-    w.ascii(',"name":')
-    w.string(u.name)
+    w.fragment(F.name)
+    if (!w.str(u.name)) return false
   }
   if (u.effective_name !== undefined) {
-    w.ascii(',"effective_name":')
-    w.string(u.effective_name)
+    w.fragment(F.effectiveName)
+    if (!w.str(u.effective_name)) return false
   }
   if (u.group !== undefined) {
-    w.ascii(',"group":')
-    w.string(u.group)
+    w.fragment(F.group)
+    if (!w.str(u.group)) return false
   }
   if (u.audit_name !== undefined) {
-    w.ascii(',"audit_name":')
-    w.string(u.audit_name)
+    w.fragment(F.auditName)
+    if (!w.str(u.audit_name)) return false
   }
-  w.ascii('},"tty":')
-  w.stringOrNull(ev.tty)
-  w.ascii(',"key":')
-  w.stringOrNull(ev.key)
+  return true
+}
+
+function sameStrings (a: readonly string[] | null, b: readonly string[] | null): boolean {
+  if (a === b) return true
+  if (a === null || b === null || a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+function sameProcess (p: Process, q: Process): boolean {
+  return p.pid === q.pid && p.ppid === q.ppid && p.exe === q.exe && p.comm === q.comm && sameStrings(p.argv, q.argv)
+}
+
+function sameUser (u: User, v: User): boolean {
+  return u.uid === v.uid && u.euid === v.euid && u.gid === v.gid && u.auid === v.auid && u.ses === v.ses &&
+    u.name === v.name && u.effective_name === v.effective_name && u.group === v.group && u.audit_name === v.audit_name
+}
+
+/** The process and user last written, copied (the event's own objects may change later), and their bytes. */
+let lastProcess: Process | null = null
+let lastUser: User | null = null
+let lastBytes: Uint8Array | null = null
+
+function processAndUser (w: JsonWriter, p: Process, u: User): boolean {
+  if (lastBytes !== null && sameProcess(p, lastProcess as Process) && sameUser(u, lastUser as User)) {
+    w.fragment(lastBytes)
+    return true
+  }
+  const start = w.length
+  if (!writeProcessAndUser(w, p, u)) return false
+  lastProcess = { ...p, argv: p.argv === null ? null : p.argv.slice() }
+  lastUser = { ...u }
+  lastBytes = w.bytesSince(start)
+  return true
+}
+
+/** Writes ev as JSON (no newline) to w. */
+export function writeNativeJson (w: JsonWriter, ev: NetworkEvent): void {
+  const start = w.length
+  if (!writeFields(w, ev)) {
+    w.truncate(start)
+    w.text(JSON.stringify(ev))
+  }
+}
+
+/**
+ * Runs of fields that repeat from event to event (the same call by the same process) are written
+ * once and their bytes reused while the values they were made from stay the same: "node" to
+ * "result" (before the exit value, which changes more often), "errno" to "socket", and "tty" to
+ * the end. Each run keeps its own copy of those values (strings, numbers, booleans), so changes
+ * made to an event after it was written cannot fool the comparison.
+ */
+class CallRun {
+  node: string | null = null
+  syscall: string | null = null
+  arch: string | null = null
+  result = ''
+  bytes: Uint8Array | null = null
+
+  matches (ev: NetworkEvent): boolean {
+    return this.bytes !== null && ev.node === this.node && ev.syscall === this.syscall && ev.arch === this.arch &&
+      ev.result === this.result
+  }
+
+  keep (ev: NetworkEvent, bytes: Uint8Array): void {
+    this.node = ev.node
+    this.syscall = ev.syscall
+    this.arch = ev.arch
+    this.result = ev.result
+    this.bytes = bytes
+  }
+}
+
+class ResultRun {
+  errno: string | null = null
+  family = ''
+  direction: string | null = null
+  action: string | null = null
+  transport: string | null = null
+  hasSocket = false
+  socketType: string | null = null
+  protocol = 0
+  bytes: Uint8Array | null = null
+
+  matches (ev: NetworkEvent): boolean {
+    const s = ev.socket
+    return this.bytes !== null && ev.errno === this.errno && ev.family === this.family &&
+      ev.direction === this.direction && ev.action === this.action && ev.transport === this.transport &&
+      (s === null ? !this.hasSocket : this.hasSocket && s.type === this.socketType && Object.is(s.protocol, this.protocol))
+  }
+
+  keep (ev: NetworkEvent, bytes: Uint8Array): void {
+    this.errno = ev.errno
+    this.family = ev.family
+    this.direction = ev.direction
+    this.action = ev.action
+    this.transport = ev.transport
+    this.hasSocket = ev.socket !== null
+    this.socketType = ev.socket === null ? null : ev.socket.type
+    this.protocol = ev.socket === null ? 0 : ev.socket.protocol
+    this.bytes = bytes
+  }
+}
+
+class TailRun {
+  tty: string | null = null
+  key: string | null = null
+  keys: string[] | null = null
+  socketcall = false
+  decodeError: string | undefined = undefined
+  transportHint: string | undefined = undefined
+  bytes: Uint8Array | null = null
+
+  matches (ev: NetworkEvent): boolean {
+    return this.bytes !== null && ev.tty === this.tty && ev.key === this.key && sameStrings(ev.keys ?? null, this.keys) &&
+      (ev.socketcall !== undefined) === this.socketcall && ev.decode_error === this.decodeError &&
+      ev.transport_hint === this.transportHint
+  }
+
+  keep (ev: NetworkEvent, bytes: Uint8Array): void {
+    this.tty = ev.tty
+    this.key = ev.key
+    this.keys = ev.keys === undefined ? null : ev.keys.slice()
+    this.socketcall = ev.socketcall !== undefined
+    this.decodeError = ev.decode_error
+    this.transportHint = ev.transport_hint
+    this.bytes = bytes
+  }
+}
+
+const callRun = new CallRun()
+const resultRun = new ResultRun()
+const tailRun = new TailRun()
+
+function writeCall (w: JsonWriter, ev: NetworkEvent): boolean {
+  w.fragment(F.node)
+  if (!w.strOrNull(ev.node)) return false
+  w.fragment(F.syscall)
+  if (!w.strOrNull(ev.syscall)) return false
+  w.fragment(F.arch)
+  if (!w.strOrNull(ev.arch)) return false
+  w.fragment(F.result)
+  if (!w.str(ev.result)) return false
+  w.fragment(F.exit)
+  return true
+}
+
+function writeResult (w: JsonWriter, ev: NetworkEvent): boolean {
+  w.fragment(F.errno)
+  if (!w.strOrNull(ev.errno)) return false
+  w.fragment(F.family)
+  if (!w.str(ev.family)) return false
+  w.fragment(F.direction)
+  if (!w.strOrNull(ev.direction)) return false
+  w.fragment(F.action)
+  if (!w.strOrNull(ev.action)) return false
+  w.fragment(F.transport)
+  if (!w.strOrNull(ev.transport)) return false
+  if (ev.socket === null) {
+    w.fragment(F.socketNull)
+    w.fragment(F.remoteAfterNull)
+  } else {
+    w.fragment(F.socketType)
+    if (!w.strOrNull(ev.socket.type)) return false
+    w.fragment(F.protocol)
+    w.num(ev.socket.protocol)
+    w.fragment(F.remote)
+  }
+  return true
+}
+
+function writeTail (w: JsonWriter, ev: NetworkEvent): boolean {
+  w.fragment(F.tty)
+  if (!w.strOrNull(ev.tty)) return false
+  w.fragment(F.key)
+  if (!w.strOrNull(ev.key)) return false
   if (ev.keys !== undefined) {
-    w.ascii(',"keys":')
-    writeStrings(w, ev.keys)
+    w.fragment(F.keys)
+    if (!writeStrings(w, ev.keys)) return false
   }
-  if (ev.socketcall !== undefined) w.ascii(',"socketcall":true')
+  if (ev.socketcall !== undefined) w.fragment(F.socketcall)
   if (ev.decode_error !== undefined) {
-    w.ascii(',"decode_error":')
-    w.string(ev.decode_error)
+    w.fragment(F.decodeError)
+    if (!w.str(ev.decode_error)) return false
   }
   if (ev.transport_hint !== undefined) {
-    w.ascii(',"transport_hint":')
-    w.string(ev.transport_hint)
+    w.fragment(F.transportHint)
+    if (!w.str(ev.transport_hint)) return false
   }
-  w.ascii('}')
+  w.byte(CLOSE_BRACE)
+  return true
+}
+
+/** Writes a run from its kept bytes when ev has the same values, else anew (and keeps those). */
+function writeRun (w: JsonWriter, ev: NetworkEvent, run: CallRun | ResultRun | TailRun,
+  write: (w: JsonWriter, ev: NetworkEvent) => boolean): boolean {
+  if (run.matches(ev)) {
+    w.fragment(run.bytes as Uint8Array)
+    return true
+  }
+  const start = w.length
+  if (!write(w, ev)) return false
+  run.keep(ev, w.bytesSince(start))
+  return true
+}
+
+function writeFields (w: JsonWriter, ev: NetworkEvent): boolean {
+  w.fragment(F.time)
+  if (!w.str(ev.time)) return false
+  w.fragment(F.eventId)
+  if (!w.str(ev.event_id)) return false
+  if (!writeRun(w, ev, callRun, writeCall)) return false
+  w.numOrNull(ev.exit)
+  if (!writeRun(w, ev, resultRun, writeResult)) return false
+  if (!writeEndpoint(w, ev.remote)) return false
+  w.fragment(F.local)
+  if (!writeEndpoint(w, ev.local)) return false
+  w.fragment(F.fd)
+  w.numOrNull(ev.fd)
+  if (!processAndUser(w, ev.process, ev.user)) return false
+  return writeRun(w, ev, tailRun, writeTail)
 }

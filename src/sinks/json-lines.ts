@@ -2,8 +2,8 @@
  * Sink: output records → JSON lines on stdout or an appended file.
  * In: one record per kept event. Out: batched writes (one per input chunk, not one per event) with
  * the Writable's backpressure passed back, write completions tracked for --confirm, and SIGHUP
- * reopening of a file after logrotate. A batch is UTF-8 bytes built in a JsonWriter, not a string:
- * no per-line strings to join, flatten, encode and collect. A reader that goes away (EPIPE, `netfilter … | head`) marks
+ * reopening of a file after logrotate. A batch is the bytes of its lines written into a JsonWriter,
+ * not a string: no pieces of text to join, flatten, encode and collect. A reader that goes away (EPIPE, `netfilter … | head`) marks
  * the sink closed instead of failing; any other write error (ENOSPC, EACCES) is fatal and reported.
  */
 import { createWriteStream } from 'node:fs'
@@ -11,10 +11,10 @@ import type { Writable } from 'node:stream'
 import type { Sink } from './sink.js'
 import { JsonWriter } from './json-writer.js'
 
-/** Writes one record's JSON text (without the newline) to a JsonWriter. */
+/** Writes a record's JSON text (no newline): JSON.stringify's, or the same bytes faster for one record shape. */
 export type RecordEncoder = (w: JsonWriter, record: unknown) => void
 
-const encodeWithStringify: RecordEncoder = (w, record) => w.json(JSON.stringify(record))
+const encodeWithStringify: RecordEncoder = (w, record) => w.text(JSON.stringify(record))
 
 export class JsonLinesSink implements Sink {
   closed = false
@@ -33,8 +33,8 @@ export class JsonLinesSink implements Sink {
 
   /**
    * @param out the Writable to write to, or a function opening it (a file, so it can be reopened)
-   * @param encode writes a record's JSON text: JSON.stringify's by default, or a faster writer
-   *   made for one record shape that writes the same bytes (formats/native.ts)
+   * @param encode writes a record's JSON text: JSON.stringify's by default, or a faster writer made
+   *   for one record shape that writes the same bytes (formats/native.ts)
    */
   constructor (out: Writable | (() => Writable), encode: RecordEncoder = encodeWithStringify) {
     this.#open = typeof out === 'function' ? out : null
@@ -48,13 +48,13 @@ export class JsonLinesSink implements Sink {
 
   write (record: unknown): void {
     this.#encode(this.#batch, record)
-    this.#batch.ascii('\n')
+    this.#batch.byte(0x0a)
     this.#written++
   }
 
   flush (): boolean {
     if (this.#batch.length === 0 || this.closed || this.error !== null) {
-      this.#batch.clear()
+      this.#batch.truncate(0)
       return !this.closed && this.error === null
     }
     const batch = this.#batch.take()

@@ -1,20 +1,17 @@
 /**
- * Output bytes: JSON text written straight into a growing Buffer, UTF-8 encoded, so an output line
- * is never a JavaScript string (no string pieces to join, flatten, encode and collect afterwards).
- * Strings are written exactly as JSON.stringify writes them and then encodes them to UTF-8: the
- * same escapes (\" \\ \b \f \n \r \t, \u00XX in lower case for the other control characters, \uXXXX
- * for a lone surrogate half), everything else as its UTF-8 bytes. test/sinks/json-writer.test.ts
- * compares the two on hostile strings.
+ * Output bytes: JSON text written straight into a growing Buffer as UTF-8, for the lines of one
+ * batch. Writing bytes avoids what building each line as a string costs in V8: dozens of small
+ * string pieces per line, then flattening and encoding them again.
+ *
+ * The writer takes only what it can write exactly as JSON.stringify would: printable ASCII
+ * strings without quote or backslash (str returns false for any other string, and the caller
+ * starts the record over with text()), integers, and bytes prepared in advance (fragment).
  */
 
-/** Escapes for the control characters JSON.stringify writes in short form; 0 = use \u00XX. */
-const SHORT_ESCAPE = new Uint8Array(32)
-SHORT_ESCAPE[0x08] = 0x62 // \b
-SHORT_ESCAPE[0x09] = 0x74 // \t
-SHORT_ESCAPE[0x0a] = 0x6e // \n
-SHORT_ESCAPE[0x0c] = 0x66 // \f
-SHORT_ESCAPE[0x0d] = 0x72 // \r
-const HEX = Buffer.from('0123456789abcdef', 'latin1')
+/** Prepared bytes: a piece of JSON text that never changes (a key, punctuation), encoded once. */
+export function fragment (text: string): Uint8Array {
+  return Buffer.from(text, 'utf8')
+}
 
 export class JsonWriter {
   #buf: Buffer
@@ -24,28 +21,34 @@ export class JsonWriter {
     this.#buf = Buffer.allocUnsafe(initialSize)
   }
 
+  /** Bytes written so far. */
   get length (): number {
     return this.#pos
   }
 
   /**
-   * The bytes written so far; the writer starts a new buffer, so the caller may keep the returned
+   * The bytes written so far. The writer starts a new buffer, so the caller may keep the returned
    * one (a stream holds it until written).
    */
   take (): Buffer {
     const out = this.#buf.subarray(0, this.#pos)
-    this.#buf = Buffer.allocUnsafe(Math.max(1 << 16, this.#buf.length))
+    this.#buf = Buffer.allocUnsafe(Math.max(1 << 16, Math.min(this.#buf.length, 1 << 22)))
     this.#pos = 0
     return out
   }
 
-  /** Forgets the bytes written so far. */
-  clear (): void {
-    this.#pos = 0
+  /** A copy of the bytes written since position. */
+  bytesSince (position: number): Uint8Array {
+    return this.#buf.slice(position, this.#pos)
+  }
+
+  /** Forgets what was written after position (a record abandoned half way). */
+  truncate (position: number): void {
+    this.#pos = position
   }
 
   /** Room for n more bytes. */
-  #reserve (n: number): Buffer {
+  #room (n: number): Buffer {
     if (this.#pos + n > this.#buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#pos + n))
       this.#buf.copy(bigger, 0, 0, this.#pos)
@@ -54,94 +57,79 @@ export class JsonWriter {
     return this.#buf
   }
 
-  /** Text known to be plain ASCII that needs no escape: keys, punctuation, numbers, literals. */
-  ascii (s: string): void {
-    const n = s.length
-    const buf = this.#reserve(n)
-    let p = this.#pos
-    for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i)
-    this.#pos = p
+  /** Prepared bytes (fragment). Short ones are copied by a loop, which beats a call into set(). */
+  fragment (bytes: Uint8Array): void {
+    const n = bytes.length
+    const buf = this.#room(n)
+    const p = this.#pos
+    if (n > 64) buf.set(bytes, p)
+    else for (let i = 0; i < n; i++) buf[p + i] = bytes[i] as number
+    this.#pos = p + n
   }
 
-  /** A JavaScript string as a JSON string (quotes included), UTF-8 encoded. */
-  string (s: string): void {
+  byte (b: number): void {
+    this.#room(1)[this.#pos++] = b
+  }
+
+  /**
+   * A string in quotes, when it is printable ASCII without quote or backslash: then JSON.stringify
+   * writes it as it is. Returns false, having written nothing that counts, for any other string.
+   */
+  str (s: string): boolean {
     const n = s.length
-    // Worst case: every UTF-16 unit becomes a six-byte \uXXXX escape.
-    const buf = this.#reserve(n * 6 + 2)
+    const buf = this.#room(n + 2)
     let p = this.#pos
     buf[p++] = 0x22
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i)
-      if (c < 0x80) {
-        if (c >= 0x20 && c !== 0x22 && c !== 0x5c) {
-          buf[p++] = c
-        } else {
-          buf[p++] = 0x5c
-          if (c === 0x22 || c === 0x5c) {
-            buf[p++] = c
-          } else if (SHORT_ESCAPE[c] !== 0) {
-            buf[p++] = SHORT_ESCAPE[c] as number
-          } else {
-            p = unicodeEscape(buf, p, c)
-          }
-        }
-      } else if (c < 0x800) {
-        buf[p++] = 0xc0 | (c >> 6)
-        buf[p++] = 0x80 | (c & 0x3f)
-      } else if (c < 0xd800 || c > 0xdfff) {
-        buf[p++] = 0xe0 | (c >> 12)
-        buf[p++] = 0x80 | ((c >> 6) & 0x3f)
-        buf[p++] = 0x80 | (c & 0x3f)
-      } else {
-        const next = i + 1 < n ? s.charCodeAt(i + 1) : 0
-        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-          // A surrogate pair: one code point above U+FFFF, four UTF-8 bytes.
-          const cp = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00)
-          buf[p++] = 0xf0 | (cp >> 18)
-          buf[p++] = 0x80 | ((cp >> 12) & 0x3f)
-          buf[p++] = 0x80 | ((cp >> 6) & 0x3f)
-          buf[p++] = 0x80 | (cp & 0x3f)
-          i++
-        } else {
-          // A lone surrogate half: JSON.stringify writes it as an escape (well-formed JSON).
-          buf[p++] = 0x5c
-          p = unicodeEscape(buf, p, c)
-        }
-      }
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false
+      buf[p++] = c
     }
     buf[p++] = 0x22
     this.#pos = p
+    return true
   }
 
-  /** A string or null. */
-  stringOrNull (s: string | null): void {
-    if (s === null) this.ascii('null')
-    else this.string(s)
+  /** A string, or null. */
+  strOrNull (s: string | null): boolean {
+    if (s === null) {
+      this.fragment(NULL)
+      return true
+    }
+    return this.str(s)
   }
 
-  /** A number as JSON.stringify writes it (NaN and ±Infinity as null). */
-  number (n: number): void {
-    this.ascii(Number.isFinite(n) ? String(n) : 'null')
+  /** A number as JSON.stringify writes it: integers digit by digit, NaN and ±Infinity as null. */
+  num (v: number): void {
+    if (Number.isSafeInteger(v) && v >= 0) {
+      if (v < 10) {
+        this.byte(0x30 + v)
+        return
+      }
+      const buf = this.#room(16)
+      let digits = 1
+      for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++
+      let p = this.#pos + digits
+      this.#pos = p
+      for (let x = v; ; x = Math.floor(x / 10)) {
+        buf[--p] = 0x30 + (x % 10)
+        if (x < 10) break
+      }
+      return
+    }
+    this.text(Number.isFinite(v) ? String(v) : 'null')
   }
 
-  numberOrNull (n: number | null): void {
-    if (n === null) this.ascii('null')
-    else this.number(n)
+  numOrNull (v: number | null): void {
+    if (v === null) this.fragment(NULL)
+    else this.num(v)
   }
 
-  /** Text that is already JSON (from JSON.stringify), UTF-8 encoded. */
-  json (text: string): void {
-    const buf = this.#reserve(text.length * 3)
-    this.#pos += buf.write(text, this.#pos, 'utf8')
+  /** Any text, encoded to UTF-8 as it is (JSON from JSON.stringify, or a number's digits). */
+  text (s: string): void {
+    const buf = this.#room(s.length * 3)
+    this.#pos += buf.write(s, this.#pos)
   }
 }
 
-/** Writes "uXXXX" (the backslash is already written) in lower-case hex, as JSON.stringify does. */
-function unicodeEscape (buf: Buffer, p: number, c: number): number {
-  buf[p++] = 0x75
-  buf[p++] = HEX[(c >> 12) & 0xf] as number
-  buf[p++] = HEX[(c >> 8) & 0xf] as number
-  buf[p++] = HEX[(c >> 4) & 0xf] as number
-  buf[p++] = HEX[c & 0xf] as number
-  return p
-}
+const NULL = fragment('null')

@@ -149,8 +149,15 @@ function setUp (name: string, config?: (text: string) => string): string {
   return dir
 }
 
-const outEvents = (dir: string): NetworkEvent[] =>
-  existsSync(`${dir}/out/events.json`) ? jsonLines(readFileSync(`${dir}/out/events.json`, 'utf8')) : []
+/**
+ * The events netfilter has written so far. It may be writing while the test reads, so a last line
+ * without its newline yet is not an event yet: only complete lines count.
+ */
+function outEvents (dir: string): NetworkEvent[] {
+  if (!existsSync(`${dir}/out/events.json`)) return []
+  const text = readFileSync(`${dir}/out/events.json`, 'utf8')
+  return jsonLines(text.slice(0, text.lastIndexOf('\n') + 1))
+}
 
 /** What netfilter finds in the file when run on it directly. */
 async function direct (file: string): Promise<NetworkEvent[]> {
