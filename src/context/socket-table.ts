@@ -34,15 +34,19 @@ export const DEFAULT_SOCKET_TABLE_OPTIONS: SocketTableOptions = {
 
 const PID_LIMIT = 2 ** 22
 const FD_LIMIT = 2 ** 31
+/** fds below this (nearly all of them) make a small-integer key with any pid below PID_LIMIT. */
+const SMALL_FD_LIMIT = 2 ** 8
 
 /**
- * The map key of a socket. For the usual socket (no node name, pid below 2^22, fd below 2^31) a
- * number, pid * 2^31 + fd, exact below 2^53: no string to build and hash for each event. Anything
- * else gets a string key; a number and a string never collide as Map keys.
+ * The map key of a socket. For the usual socket (no node name, pid below 2^22 - 1) a number: below 2^30
+ * pid * 2^8 + fd when fd is below 2^8, which V8 keeps as a small integer (hashed and compared
+ * without a heap number per lookup: this runs for every kept event); else 2^31 * (pid + 1) + fd,
+ * exact below 2^53 and never below 2^31, so the two forms never meet. Anything else gets a string
+ * key; a number and a string never collide as Map keys.
  */
 function key (node: string | null, pid: number, fd: number): string | number {
-  if (node === null && pid >= 0 && pid < PID_LIMIT && fd >= 0 && fd < FD_LIMIT && Number.isInteger(pid) && Number.isInteger(fd)) {
-    return pid * FD_LIMIT + fd
+  if (node === null && pid >= 0 && pid < PID_LIMIT - 1 && fd >= 0 && fd < FD_LIMIT && Number.isInteger(pid) && Number.isInteger(fd)) {
+    return fd < SMALL_FD_LIMIT ? pid * SMALL_FD_LIMIT + fd : (pid + 1) * FD_LIMIT + fd
   }
   return `${node ?? ''}\0${pid}\0${fd}`
 }

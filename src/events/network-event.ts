@@ -59,14 +59,15 @@ export interface NetworkEvent {
   /** A guess from the port or the call, present only when transport is null. */
   transport_hint?: string
   socket: SocketInfo | null
-  remote: Endpoint | null
-  local: Endpoint | null
+  remote: Readonly<Endpoint> | null
+  local: Readonly<Endpoint> | null
   fd: number | null
-  process: { pid: number | null, ppid: number | null, exe: string | null, comm: string | null, argv: string[] | null }
+  /** argv is shared by the events of one process and frozen: copy it to change it. */
+  process: { pid: number | null, ppid: number | null, exe: string | null, comm: string | null, argv: readonly string[] | null }
   user: User
   tty: string | null
   key: string | null
-  keys?: string[]
+  keys?: readonly string[]
   socketcall?: true
   decode_error?: string
 }
@@ -133,7 +134,7 @@ interface ProcessInfo {
   ppid: number | null
   exe: string | null
   comm: string | null
-  argv: string[] | null
+  argv: readonly string[] | null
   uid: number | null
   euid: number | null
   gid: number | null
@@ -154,7 +155,7 @@ function decodeProcess (f: ProcessFields, proctitle: string | null): ProcessInfo
     ppid: decodeInt(f.ppid),
     exe: decodeString(f.exe),
     comm: decodeString(f.comm),
-    argv: proctitle === null ? null : decodeProctitle(findValue(proctitle, 'proctitle=') ?? ''),
+    argv: proctitle === null ? null : Object.freeze(decodeProctitle(findValue(proctitle, 'proctitle=') ?? '')),
     uid: decodeId(f.uid),
     euid: decodeId(f.euid),
     gid: decodeId(f.gid),
@@ -191,6 +192,49 @@ function processInfo (s: LaidOutSyscall, proctitle: string | null): ProcessInfo 
   return info
 }
 
+/**
+ * Decoded values by the text they came from. A host talks to the same few peers and its rules
+ * carry the same few keys, so most events repeat a saddr and a key seen just before: these are
+ * decoded once and the result shared (frozen, as nothing downstream may change it). Each cache is
+ * emptied when it reaches CACHE_LIMIT entries, which bounds its memory.
+ */
+const CACHE_LIMIT = 4096
+const endpoints = new Map<string, Readonly<Endpoint> | string>()
+const endpointsBigEndian = new Map<string, Readonly<Endpoint> | string>()
+const endpointsUnknownOrder = new Map<string, Readonly<Endpoint> | string>()
+const keyLists = new Map<string, readonly string[]>()
+const NO_KEYS: readonly string[] = Object.freeze([])
+
+/** An address without its family, or the decode error's text. */
+function decodeEndpoint (hex: string, littleEndian: boolean | null): Readonly<Endpoint> | string {
+  const cache = littleEndian === null ? endpointsUnknownOrder : littleEndian ? endpoints : endpointsBigEndian
+  let e = cache.get(hex)
+  if (e === undefined) {
+    const addr = decodeSockaddr(hex, littleEndian)
+    if (isSockaddrError(addr)) {
+      e = addr.error
+    } else {
+      const { family: _family, ...endpoint } = addr
+      e = Object.freeze(endpoint)
+    }
+    if (cache.size >= CACHE_LIMIT) cache.clear()
+    cache.set(hex, e)
+  }
+  return e
+}
+
+/** The rule keys of a key= value. */
+function ruleKeys (raw: string | undefined): readonly string[] {
+  if (raw === undefined) return NO_KEYS
+  let keys = keyLists.get(raw)
+  if (keys === undefined) {
+    keys = Object.freeze(decodeKeys(raw))
+    if (keyLists.size >= CACHE_LIMIT) keyLists.clear()
+    keyLists.set(raw, keys)
+  }
+  return keys
+}
+
 export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
   // The SYSCALL fields read below: all at once when the body is in the kernel's layout, with the
   // process's fields decoded once per process (see syscall-fields.ts); else searched one by one.
@@ -208,21 +252,17 @@ export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
   }
   const exit = decodeInt(f.exit)
   const errno = exit !== null && exit < 0 ? errnoName(-exit) : null
-  const keys = decodeKeys(f.key)
+  const keys = ruleKeys(f.key)
 
-  let remote: Endpoint | null = null
-  let local: Endpoint | null = null
+  let remote: Readonly<Endpoint> | null = null
+  let local: Readonly<Endpoint> | null = null
   let decodeError: string | null = null
   if (v.sockaddrIndex >= 0) {
     const hex = findValue((ev.sockaddrs as string[])[v.sockaddrIndex] as string, 'saddr=') ?? ''
-    const addr = decodeSockaddr(hex, v.arch === null ? null : v.arch.littleEndian)
-    if (isSockaddrError(addr)) {
-      decodeError = addr.error
-    } else {
-      const { family: _family, ...endpoint } = addr
-      if (v.syscall !== null && LOCAL_ADDRESS_CALLS.has(v.syscall)) local = endpoint
-      else remote = endpoint
-    }
+    const endpoint = decodeEndpoint(hex, v.arch === null ? null : v.arch.littleEndian)
+    if (typeof endpoint === 'string') decodeError = endpoint
+    else if (v.syscall !== null && LOCAL_ADDRESS_CALLS.has(v.syscall)) local = endpoint
+    else remote = endpoint
   }
 
   // Arguments of the call itself: the SOCKETCALL record's when made through socketcall(2); without
@@ -261,7 +301,7 @@ export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
     remote,
     local,
     fd,
-    process: { pid: p.pid, ppid: p.ppid, exe: p.exe, comm: p.comm, argv: p.argv === null ? null : p.argv.slice() },
+    process: { pid: p.pid, ppid: p.ppid, exe: p.exe, comm: p.comm, argv: p.argv },
     user: { uid: p.uid, euid: p.euid, gid: p.gid, auid: p.auid, ses: p.ses },
     tty: p.tty,
     key: keys[0] ?? null

@@ -124,11 +124,13 @@ t.test('hostile strings in any string field serialize to the bytes JSON.stringif
 t.test('the same process call after call: its bytes are reused, and follow the values', async t => {
   const base = example[0] as NetworkEvent
   const events: NetworkEvent[] = []
-  for (let i = 0; i < 4; i++) events.push({ ...base, process: { ...base.process }, user: { ...base.user } })
+  // The filter shares one frozen argv among a process's events; a caller building events may not.
+  const argv = [...(base.process.argv ?? [])]
+  for (let i = 0; i < 4; i++) events.push({ ...base, process: { ...base.process, argv }, user: { ...base.user } })
   sameBytes(t, events, 'four events of one process')
   // Changed after it was written: the next event of "the same" process must show the change.
   const changed = events[3] as NetworkEvent
-  changed.process.argv?.push('more')
+  argv.push('more')
   changed.user.name = 'renamed'
   sameBytes(t, [changed, { ...base }, changed], 'a process changed in place')
   sameBytes(t, [{ ...base, process: { ...base.process, exe: 'caf\u00e9' } }, base, { ...base, user: { ...base.user, uid: 7 } }], 'one unsafe, then safe')
