@@ -4,7 +4,7 @@
 .DEFAULT_GOAL := demo
 NODE_BIN := node_modules/.bin
 
-.PHONY: deps install build demo test typecheck test-deps bench fuzz check-generated clean
+.PHONY: deps install build demo test typecheck test-deps bench bench-latency fuzz check-generated clean
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -42,8 +42,15 @@ FUZZ_RUNS ?= 20000
 fuzz: build
 	NETFILTER_FUZZ_RUNS=$(FUZZ_RUNS) NETFILTER_FUZZ_SEED=$${NETFILTER_FUZZ_SEED:-$$(date +%s)} $(NODE_BIN)/tap --timeout 7200 test/fuzz
 
+# Throughput against laurel, ausearch and plain Node loops on a 200 MB real-shaped corpus, RSS
+# flatness on 4x that, then bench-latency; figures go to docs/performance.md. Options (--runs,
+# --min-mb, ...) are listed at the top of bench/run.js. Takes several minutes.
 bench: build
 	node bench/run.js
+
+# Streaming latency alone: events fed at a steady rate, with and without EOE records.
+bench-latency: build
+	node bench/latency.mjs
 
 check-generated:
 	node scripts/gen-tables.mjs --check

@@ -1,0 +1,48 @@
+// Helpers shared by bench/run.js and bench/latency.mjs: a description of the machine and of the
+// moment (for the figures to be judged later), and the rewrite of one marked block of
+// docs/performance.md. In: nothing but the OS; out: strings, and the doc file rewritten in place.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = fileURLToPath(new URL('../', import.meta.url))
+export const DOC = `${ROOT}docs/performance.md`
+
+/** CPU model, cores, RAM and load average, taken when called (call it before the first run). */
+export function machine () {
+  const c = cpus()
+  const load = loadavg().map(x => x.toFixed(2)).join(' / ')
+  return {
+    cpu: c[0]?.model?.trim() ?? '?',
+    cores: c.length,
+    ramGiB: (totalmem() / 2 ** 30).toFixed(1),
+    load,
+    text: `${c.length} × ${c[0]?.model?.trim() ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, load average at start ${load} (1/5/15 min)`
+  }
+}
+
+/** The date and time in UTC, to the minute: figures on a shared machine belong to a moment. */
+export const now = () => new Date().toISOString().replace(/:\d\d\.\d+Z$/, 'Z').replace('T', ' ')
+
+/**
+ * Replaces what stands between `<!-- NAME:begin -->` and `<!-- NAME:end -->` in docs/performance.md.
+ * Missing markers are an error rather than an append, so figures never land in the wrong place.
+ */
+export function writeDocBlock (name, body) {
+  const begin = `<!-- ${name}:begin -->`
+  const end = `<!-- ${name}:end -->`
+  const doc = readFileSync(DOC, 'utf8')
+  const i = doc.indexOf(begin)
+  const j = doc.indexOf(end)
+  if (i < 0 || j < i) throw new Error(`${DOC}: markers ${begin} … ${end} not found`)
+  writeFileSync(DOC, `${doc.slice(0, i + begin.length)}\n${body.trimEnd()}\n${doc.slice(j)}`)
+}
+
+/** Nearest-rank percentile of an ascending array (p in 0..1). */
+export function percentile (sorted, p) {
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]
+}
+
+/** Median (the upper one for an even count, so it is always a measured value). */
+export const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
