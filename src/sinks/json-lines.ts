@@ -61,6 +61,7 @@ export class JsonLinesSink implements Sink {
     this.#pending++
     return this.#out.write(batch, err => {
       if (err !== null && err !== undefined) this.#fail(err)
+      else this.#batch.recycle(batch)
       this.#pending--
       if (this.#pending === 0) this.#wake()
     })

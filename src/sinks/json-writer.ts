@@ -16,6 +16,8 @@ export function fragment (text: string): Uint8Array {
 export class JsonWriter {
   #buf: Buffer
   #pos = 0
+  /** A buffer given back by recycle(), for the next take(). */
+  #spare: Buffer | null = null
 
   constructor (initialSize = 1 << 16) {
     this.#buf = Buffer.allocUnsafe(initialSize)
@@ -32,14 +34,31 @@ export class JsonWriter {
    */
   take (): Buffer {
     const out = this.#buf.subarray(0, this.#pos)
-    this.#buf = Buffer.allocUnsafe(Math.max(1 << 16, Math.min(this.#buf.length, 1 << 22)))
+    const size = Math.max(1 << 16, Math.min(this.#buf.length, 1 << 22))
+    const reused = this.#spare
+    this.#spare = null
+    this.#buf = reused !== null && reused.length >= size ? reused : Buffer.allocUnsafe(size)
     this.#pos = 0
     return out
   }
 
+  /**
+   * Gives back a buffer take() returned, once the output is done with it, for the next take() to
+   * reuse: a batch per input chunk would otherwise be a fresh buffer each time, and the dead ones
+   * wait for the garbage collector (MBs of resident memory on a large input).
+   */
+  recycle (taken: Buffer): void {
+    // Only a buffer that is a whole allocation of its own (as take() hands out, 64 KiB and up, never
+    // a slice of Node's shared pool) can be reused whole.
+    if (this.#spare === null && taken.byteOffset === 0 && taken.buffer.byteLength >= 1 << 16) {
+      this.#spare = Buffer.from(taken.buffer, 0, taken.buffer.byteLength)
+    }
+  }
+
   /** A copy of the bytes written since position. */
   bytesSince (position: number): Uint8Array {
-    return this.#buf.slice(position, this.#pos)
+    // Not Buffer#slice, which is a view: the writer's buffers are reused once written out.
+    return Uint8Array.prototype.slice.call(this.#buf, position, this.#pos)
   }
 
   /** Forgets what was written after position (a record abandoned half way). */

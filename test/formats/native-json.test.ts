@@ -136,6 +136,30 @@ t.test('the same process call after call: its bytes are reused, and follow the v
   sameBytes(t, [{ ...base, process: { ...base.process, exe: 'caf\u00e9' } }, base, { ...base, user: { ...base.user, uid: 7 } }], 'one unsafe, then safe')
 })
 
+t.test('batches given back for reuse: bytes remembered from an old batch stay right', async t => {
+  // The sink recycles a batch's buffer once it is written; what the serializer remembers of a
+  // process must be its own copy, not a view into a buffer that later lines are written over.
+  // One process makes every call here (so its bytes are remembered across batches), and each batch
+  // starts with a different event (so the reused buffer's old bytes are overwritten, shifted).
+  const base = example[0] as NetworkEvent
+  const events = example.map(ev => ({ ...ev, process: base.process, user: base.user }))
+  const w = new JsonWriter(1 << 16)
+  let got = ''
+  let want = ''
+  for (let round = 0; round < 6; round++) {
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[(i + round * 7) % events.length] as NetworkEvent
+      writeNativeJson(w, ev)
+      w.byte(0x0a)
+      want += JSON.stringify(ev) + '\n'
+    }
+    const batch = w.take()
+    got += batch.toString('utf8')
+    w.recycle(batch)
+  }
+  t.equal(got, want, `${events.length} events of one process in each of 6 batches, the buffers reused`)
+})
+
 t.test('the writer: numbers as JSON.stringify writes them, growth, a taken batch is not overwritten', async t => {
   const w = new JsonWriter(4)
   for (const v of [0, -0, 7, 10, 99, 100, 4294967295, Number.MAX_SAFE_INTEGER, 2 ** 53, 1e21, -1, -115, 1.5, NaN, Infinity, -Infinity]) {
