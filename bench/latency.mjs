@@ -3,7 +3,7 @@
 // serials and the current time, fed at a steady rate into `node dist/bin.js` through a pipe. Out:
 // p50/p99/max of write-of-last-record → read-of-output-line, with and without EOE records, on
 // stdout and into docs/performance.md (latency markers). Bench only: no test asserts a time.
-// Usage: node bench/latency.mjs [--rate 2000] [--seconds 10] [--idle-timeout MS] [--bin dist/bin.js]
+// Usage: node bench/latency.mjs [--rate 2000] [--seconds 10] [--warmup 2] [--idle-timeout MS] [--bin dist/bin.js]
 //          [--format native|ecs] [--no-docs]
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
@@ -19,6 +19,7 @@ const { values } = parseArgs({
   options: {
     rate: { type: 'string', default: '2000' },
     seconds: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
     'idle-timeout': { type: 'string' },
     bin: { type: 'string', default: `${ROOT}dist/bin.js` },
     format: { type: 'string', default: 'native' },
@@ -28,6 +29,13 @@ const { values } = parseArgs({
 const RATE = Number(values.rate)
 const SECONDS = Number(values.seconds)
 const TOTAL = Math.round(RATE * SECONDS)
+/**
+ * Events sent first, at the same rate, whose latency is not counted: a fresh process runs its first
+ * thousand events through the interpreter and the optimising compiler, and on a 10 s run those
+ * first moments alone would be the p99. A filter beside auditd runs for days; the figure that
+ * matters is the steady one. The table says how long the warm-up was.
+ */
+const WARMUP = Math.round(RATE * Number(values.warmup))
 const BIN = values.bin
 const MACHINE = machine()
 const DATE = now()
@@ -88,6 +96,7 @@ async function runMode (events, withEoe, firstSerial) {
   const latencies = []
   let unknown = 0
   let duplicates = 0
+  let warmedUp = 0
   let allIn
   const allReceived = new Promise(resolve => { allIn = resolve })
   let rest = ''
@@ -99,7 +108,9 @@ async function runMode (events, withEoe, firstSerial) {
     for (const line of lines) {
       // native: "event_id":"sec.ms:serial"; ecs: event.id, the first "id" of the line.
       const m = /"(?:event_)?id":"\d+\.\d+:(\d+)"/.exec(line)
-      const sent = m ? sentAt.get(Number(m[1])) : undefined
+      const serial = m ? Number(m[1]) : NaN
+      if (serial >= firstSerial && serial < firstSerial + WARMUP) { warmedUp++; continue }
+      const sent = sentAt.get(serial)
       if (sent === undefined) { unknown++; continue }
       if (sent < 0) { duplicates++; continue }
       latencies.push(t - sent)
@@ -117,8 +128,8 @@ async function runMode (events, withEoe, firstSerial) {
   const start = performance.now()
   let sent = 0
   let lastSend = start
-  while (sent < TOTAL) {
-    const due = Math.min(TOTAL, Math.floor((performance.now() - start) * RATE / 1000) + 1)
+  while (sent < WARMUP + TOTAL) {
+    const due = Math.min(WARMUP + TOTAL, Math.floor((performance.now() - start) * RATE / 1000) + 1)
     for (; sent < due; sent++) {
       const serial = firstSerial + sent
       const ms = Date.now()
@@ -127,11 +138,11 @@ async function runMode (events, withEoe, firstSerial) {
       if (withEoe) text += `type=EOE msg=${stamp}: \n`
       child.stdin.write(text, 'latin1')
       lastSend = performance.now()
-      sentAt.set(serial, lastSend)
+      if (sent >= WARMUP) sentAt.set(serial, lastSend)
     }
     await sleep(1)
   }
-  const feedSeconds = (lastSend - start) / 1000
+  const feedSeconds = (lastSend - start) / 1000 * TOTAL / (WARMUP + TOTAL)
 
   // Everything should be out one idle timeout after the last write; allow generous slack before
   // calling what is missing lost, then end the input and let netfilter exit on its own.
@@ -162,7 +173,8 @@ const ms = x => Number.isFinite(x) ? x.toFixed(1) : '—'
 const limit = IDLE_MS + 5
 const rows = modes.map(m => {
   const name = m.withEoe ? 'with EOE (from writing EOE)' : 'without EOE (from writing the last record)'
-  const judge = m.withEoe ? '—' : `p99 ≤ ${limit} ms: ${m.p99 <= limit && m.received === m.sent ? 'yes' : 'NO'}`
+  const bound = m.withEoe ? 5 : limit
+  const judge = `p99 ≤ ${bound} ms: ${m.p99 <= bound && m.received === m.sent ? 'yes' : 'NO'}`
   return `| ${name} | ${m.sent} | ${m.received}${m.unknown || m.duplicates ? ` (+${m.unknown} unmatched, ${m.duplicates} repeated)` : ''} | ` +
     `${m.rate.toFixed(0)} | ${ms(m.p50)} | ${ms(m.p99)} | ${ms(m.max)} | ${judge} |`
 })
@@ -172,7 +184,7 @@ const report = [
   '',
   `- machine: ${MACHINE.text}`,
   `- netfilter ${version} (\`--format ${values.format} --idle-timeout ${IDLE_MS}\`), node ${process.version}; stdin and stdout are pipes`,
-  `- feed: ${TOTAL} connect events (SYSCALL + SOCKADDR + PROCTITLE, ${events.length} distinct ones from ${source}) at ` +
+  `- feed: ${WARMUP} warm-up events (not counted), then ${TOTAL} connect events (SYSCALL + SOCKADDR + PROCTITLE, ${events.length} distinct ones from ${source}) at ` +
     `${RATE}/s for ${SECONDS} s, fresh serials and current timestamps, one write per event; latency is from that write ` +
     'returning to the output line being read',
   '',

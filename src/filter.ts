@@ -112,7 +112,11 @@ export class NetFilter {
     this.#filter = compileFilters(o.filters)
   }
 
-  /** Feeds a chunk of input; now is the wall-clock time it arrived. */
+  /**
+   * Feeds a chunk of input. now is when it arrived, in ms of a clock that does not go back (a time
+   * that does is taken as the clock standing still), for the idle timeout; 0 when the input is not
+   * live (a file read through), which has no idle timeout.
+   */
   push (chunk: Buffer, now = 0): void {
     this.#now = now
     this.#splitter.push(chunk)

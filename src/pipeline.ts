@@ -20,6 +20,12 @@ import type { JsonWriter } from './sinks/json-writer.js'
 import { FileFollower, type FilePosition, type FollowCounters, type FollowStart } from './io/follow.js'
 import { StateFile } from './io/follow-state.js'
 
+/**
+ * Milliseconds for the idle timeout: monotonic (a wall clock set back would hold events for as long
+ * as it jumped), and never 0, which tells the filter the input is not live.
+ */
+const clock = (): number => Math.floor(performance.now()) + 1
+
 const GZIP_MAGIC_0 = 0x1f
 const GZIP_MAGIC_1 = 0x8b
 const NEWLINE = 0x0a
@@ -272,9 +278,9 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
   const idleMs = opts.idleTimeoutMs
   const sweep = (): void => {
     timer = null
-    const next = filter.sweepIdle(Date.now(), idleMs)
+    const next = filter.sweepIdle(clock(), idleMs)
     sink.flush()
-    if (next >= 0) timer = setTimeout(sweep, Math.max(1, next - Date.now()))
+    if (next >= 0) timer = setTimeout(sweep, Math.max(1, next - clock()))
     else checkpoint()
   }
 
@@ -292,7 +298,7 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
       const live = idleMs > 0
       for await (const chunk of follower.chunks()) {
         if (chunk.data.length > 0) {
-          filter.push(chunk.data, live ? Date.now() : 0)
+          filter.push(chunk.data, live ? clock() : 0)
           if (!sink.flush()) await sink.drain()
           if (failed()) break
           if (live && timer === null && filter.inflight > 0) timer = setTimeout(sweep, idleMs)
@@ -313,7 +319,7 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
         try {
           for await (const chunk of input.chunks) {
             const linesBefore = filter.linesRead
-            filter.push(chunk as Buffer, live ? Date.now() : 0)
+            filter.push(chunk as Buffer, live ? clock() : 0)
             if (!sink.flush()) await sink.drain()
             if (confirm !== null) {
               // Confirm a line once every event completed so far is written (or acknowledged); the

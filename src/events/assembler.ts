@@ -123,6 +123,64 @@ class Fifo<T> {
   }
 }
 
+/**
+ * Live input: events in the order of the wall-clock time of their last record, so that an idle
+ * sweep looks only at the events that are due, from the front, and stops at the first that is not.
+ * An event gets an entry each time its lastSeen moves on (at most once per input chunk); entries
+ * whose time is no longer their event's lastSeen, or whose event has completed, are skipped.
+ * Before it, each sweep (one every millisecond or so under steady traffic) walked every event in
+ * flight and every completed one not yet cleared: most of a CPU core, and sweeps up to 16 ms late.
+ */
+class IdleQueue {
+  #events: Array<PendingEvent | null> = []
+  #times: number[] = []
+  #head = 0
+
+  get size (): number {
+    return this.#events.length - this.#head
+  }
+
+  push (ev: PendingEvent, at: number): void {
+    this.#events.push(ev)
+    this.#times.push(at)
+  }
+
+  /** The oldest entry's event (undefined when empty) and time. */
+  peekEvent (): PendingEvent | null | undefined {
+    return this.#head < this.#events.length ? this.#events[this.#head] : undefined
+  }
+
+  peekTime (): number {
+    return this.#times[this.#head] as number
+  }
+
+  shift (): void {
+    this.#events[this.#head++] = null
+    if (this.#head >= 1024 && this.#head * 2 >= this.#events.length) {
+      this.#events = this.#events.slice(this.#head)
+      this.#times = this.#times.slice(this.#head)
+      this.#head = 0
+    }
+  }
+
+  /** Keeps the entries for which current is true, in order. */
+  retain (current: (ev: PendingEvent, at: number) => boolean): void {
+    const events: PendingEvent[] = []
+    const times: number[] = []
+    for (let i = this.#head; i < this.#events.length; i++) {
+      const ev = this.#events[i]
+      const at = this.#times[i] as number
+      if (ev !== null && ev !== undefined && current(ev, at)) {
+        events.push(ev)
+        times.push(at)
+      }
+    }
+    this.#events = events
+    this.#times = times
+    this.#head = 0
+  }
+}
+
 /** Per-node state: each node has its own serials and its own clock. */
 class NodeState {
   readonly inflight = new IdTable<PendingEvent>()
@@ -189,6 +247,10 @@ export class EventAssembler {
   #last: PendingEvent | null = null
   #lastNs: NodeState | null = null
   #lastKey = 0
+  /** Events by the wall-clock time of their last record (live input only: now > 0). */
+  readonly #idle = new IdleQueue()
+  /** The latest wall-clock time seen: a clock that steps back is taken as standing still. */
+  #clock = 0
 
   constructor (emit: EventSink, opts: Partial<AssemblerOptions> = {}) {
     this.#emit = emit
@@ -201,11 +263,16 @@ export class EventAssembler {
 
   /**
    * Adds one record. body is the text after "): " for the kinds kept (SYSCALL, SOCKADDR, PROCTITLE,
-   * SOCKETCALL); for other kinds the caller passes null and the record is only counted.
+   * SOCKETCALL); for other kinds the caller passes null and the record is only counted. now is the
+   * arrival time (ms) for the idle timeout, 0 for input that is not live; see NetFilter.push.
    */
   push (node: string | null, sec: number, ms: number, serial: number, kind: number,
     body: string | null, now: number): void {
     const timeMs = sec * 1000 + ms
+    if (now > 0) {
+      if (now < this.#clock) now = this.#clock
+      else this.#clock = now
+    }
     // The records of an event mostly arrive one after another: the event of the previous record is
     // tried before any map lookup.
     const last = this.#last
@@ -245,6 +312,7 @@ export class EventAssembler {
       }
       ns.inflight.set(key, ev)
       ns.arrivals.push(ev)
+      if (now > 0) this.#queueIdle(ev, now)
       // Events completed out of arrival order (EOE) stay in arrivals until they reach its front;
       // should they pile up behind an old event still in flight, they are cleared out.
       if (ns.arrivals.size > 2 * ns.inflight.size + 1024) ns.arrivals.retain(e => e !== null && isInflight(ns, e))
@@ -263,7 +331,10 @@ export class EventAssembler {
 
   /** Adds one record to its event (in flight, of node ns), completing it on EOE. */
   #add (ns: NodeState, key: number, ev: PendingEvent, kind: number, body: string | null, timeMs: number, now: number): void {
-    ev.lastSeen = now
+    if (now !== ev.lastSeen) {
+      ev.lastSeen = now
+      if (now > 0) this.#queueIdle(ev, now)
+    }
     ev.kinds |= 1 << kind
     switch (kind) {
       case KIND_EOE:
@@ -296,15 +367,29 @@ export class EventAssembler {
 
   /** Completes events that got no record for idleMs of wall-clock time. Returns the earliest next deadline, or -1. */
   sweepIdle (now: number, idleMs: number): number {
-    let next = -1
-    for (const ns of this.#nodes.values()) {
-      for (const ev of ns.inflightEvents()) {
-        const due = ev.lastSeen + idleMs
-        if (due <= now) this.#complete(ns, eventKey(ev.serial, ev.timeMs), ev, 'idle')
-        else if (next < 0 || due < next) next = due
+    for (let ev = this.#idle.peekEvent(); ev !== undefined; ev = this.#idle.peekEvent()) {
+      const at = this.#idle.peekTime()
+      const ns = ev === null ? null : this.#node(ev.node)
+      if (ev === null || ns === null || at !== ev.lastSeen || !isInflight(ns, ev)) {
+        this.#idle.shift() // superseded by a later record, or completed already
+        continue
       }
+      const due = at + idleMs
+      if (due > now) return due
+      this.#idle.shift()
+      this.#complete(ns, eventKey(ev.serial, ev.timeMs), ev, 'idle')
     }
-    return next
+    return -1
+  }
+
+  /** Queues ev for the idle sweep at wall-clock time at; clears out stale entries when they pile up. */
+  #queueIdle (ev: PendingEvent, at: number): void {
+    this.#idle.push(ev, at)
+    // Without sweeps (a caller that passes times but never sweeps) or with many events completing on
+    // EOE, stale entries would pile up: bounded here to twice the events in flight.
+    if (this.#idle.size > 2 * this.#inflightCount + 1024) {
+      this.#idle.retain((e, t) => t === e.lastSeen && isInflight(this.#node(e.node), e))
+    }
   }
 
   /** End of input: completes every event still in flight, oldest first. */

@@ -385,6 +385,32 @@ t.test('sweepIdle completes only events idle for at least idleMs and returns the
   t.same(h.out[1]?.ev.sockaddrs, [SADDR_ACCEPT])
 })
 
+t.test('sweepIdle: an older event that got a new record does not hold back younger ones that are due', async t => {
+  const h = new Harness()
+  h.push('1795640829.926:95900', KIND_SYSCALL, SYS_CONNECT, null, 1000)
+  h.push('1795640829.926:95901', KIND_SYSCALL, SYS_ACCEPT, null, 1100)
+  h.push('1795640829.926:95900', KIND_SOCKADDR, SADDR_CONNECT, null, 1200) // the first event, refreshed
+  t.equal(h.a.sweepIdle(1600, 500), 1700, 'the younger event is due at 1600; the refreshed one at 1700')
+  t.same(h.ids(), ['1795640829.926:95901'])
+  t.equal(h.a.sweepIdle(1700, 500), -1)
+  t.same(h.ids(), ['1795640829.926:95901', '1795640829.926:95900'])
+  t.same(h.out[1]?.ev.sockaddrs, [SADDR_CONNECT], 'with the record that refreshed it')
+})
+
+t.test('sweepIdle skips events completed otherwise (EOE) and a clock that steps back stands still', async t => {
+  const h = new Harness()
+  h.push('1795640829.926:95900', KIND_SYSCALL, SYS_CONNECT, null, 1000)
+  h.push('1795640829.926:95900', KIND_EOE, '', null, 1000)
+  h.push('1795640829.926:95901', KIND_SYSCALL, SYS_ACCEPT, null, 2000)
+  h.push('1795640829.926:95902', KIND_SYSCALL, SYS_ACCEPT, null, 1500) // the clock went back: taken as 2000
+  t.same(h.out.map(d => d.why), ['eoe'])
+  t.equal(h.a.sweepIdle(2499, 500), 2500, 'the completed event is not due again; the next deadline is 2000 + 500')
+  t.equal(h.a.sweepIdle(2500, 500), -1, 'both due at 2500')
+  t.same(h.out.map(d => [d.id, d.why]), [
+    ['1795640829.926:95900', 'eoe'], ['1795640829.926:95901', 'idle'], ['1795640829.926:95902', 'idle']
+  ])
+})
+
 t.test('sweepIdle with nothing in flight returns -1', async t => {
   t.equal(new Harness().a.sweepIdle(123456, 500), -1)
 })
