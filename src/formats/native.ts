@@ -18,7 +18,7 @@
  *   are kept with the values they were made from, and reused while the values are equal.
  */
 import type { Endpoint, NetworkEvent } from '../events/network-event.js'
-import { JsonWriter, fragment } from '../sinks/json-writer.js'
+import { JsonWriter, KeptBytes, fragment } from '../sinks/json-writer.js'
 
 const F = {
   time: fragment('{"time":'),
@@ -175,18 +175,19 @@ function sameUser (u: User, v: User): boolean {
 /** The process and user last written, copied (the event's own objects may change later), and their bytes. */
 let lastProcess: Process | null = null
 let lastUser: User | null = null
-let lastBytes: Uint8Array | null = null
+const lastBytes = new KeptBytes()
 
 function processAndUser (w: JsonWriter, p: Process, u: User): boolean {
-  if (lastBytes !== null && sameProcess(p, lastProcess as Process) && sameUser(u, lastUser as User)) {
-    w.fragment(lastBytes)
+  if (lastBytes.length >= 0 && sameProcess(p, lastProcess as Process) && sameUser(u, lastUser as User)) {
+    w.kept(lastBytes)
     return true
   }
   const start = w.length
   if (!writeProcessAndUser(w, p, u)) return false
-  lastProcess = { ...p, argv: p.argv === null ? null : p.argv.slice() }
+  // A frozen argv (the filter's, shared by a process's events) cannot change: no copy needed.
+  lastProcess = { ...p, argv: p.argv === null || Object.isFrozen(p.argv) ? p.argv : p.argv.slice() }
   lastUser = { ...u }
-  lastBytes = w.bytesSince(start)
+  w.keepSince(start, lastBytes)
   return true
 }
 
@@ -211,19 +212,18 @@ class CallRun {
   syscall: string | null = null
   arch: string | null = null
   result = ''
-  bytes: Uint8Array | null = null
+  readonly bytes = new KeptBytes()
 
   matches (ev: NetworkEvent): boolean {
-    return this.bytes !== null && ev.node === this.node && ev.syscall === this.syscall && ev.arch === this.arch &&
+    return this.bytes.length >= 0 && ev.node === this.node && ev.syscall === this.syscall && ev.arch === this.arch &&
       ev.result === this.result
   }
 
-  keep (ev: NetworkEvent, bytes: Uint8Array): void {
+  keep (ev: NetworkEvent): void {
     this.node = ev.node
     this.syscall = ev.syscall
     this.arch = ev.arch
     this.result = ev.result
-    this.bytes = bytes
   }
 }
 
@@ -236,16 +236,16 @@ class ResultRun {
   hasSocket = false
   socketType: string | null = null
   protocol = 0
-  bytes: Uint8Array | null = null
+  readonly bytes = new KeptBytes()
 
   matches (ev: NetworkEvent): boolean {
     const s = ev.socket
-    return this.bytes !== null && ev.errno === this.errno && ev.family === this.family &&
+    return this.bytes.length >= 0 && ev.errno === this.errno && ev.family === this.family &&
       ev.direction === this.direction && ev.action === this.action && ev.transport === this.transport &&
       (s === null ? !this.hasSocket : this.hasSocket && s.type === this.socketType && Object.is(s.protocol, this.protocol))
   }
 
-  keep (ev: NetworkEvent, bytes: Uint8Array): void {
+  keep (ev: NetworkEvent): void {
     this.errno = ev.errno
     this.family = ev.family
     this.direction = ev.direction
@@ -254,7 +254,6 @@ class ResultRun {
     this.hasSocket = ev.socket !== null
     this.socketType = ev.socket === null ? null : ev.socket.type
     this.protocol = ev.socket === null ? 0 : ev.socket.protocol
-    this.bytes = bytes
   }
 }
 
@@ -265,22 +264,21 @@ class TailRun {
   socketcall = false
   decodeError: string | undefined = undefined
   transportHint: string | undefined = undefined
-  bytes: Uint8Array | null = null
+  readonly bytes = new KeptBytes()
 
   matches (ev: NetworkEvent): boolean {
-    return this.bytes !== null && ev.tty === this.tty && ev.key === this.key && sameStrings(ev.keys ?? null, this.keys) &&
+    return this.bytes.length >= 0 && ev.tty === this.tty && ev.key === this.key && sameStrings(ev.keys ?? null, this.keys) &&
       (ev.socketcall !== undefined) === this.socketcall && ev.decode_error === this.decodeError &&
       ev.transport_hint === this.transportHint
   }
 
-  keep (ev: NetworkEvent, bytes: Uint8Array): void {
+  keep (ev: NetworkEvent): void {
     this.tty = ev.tty
     this.key = ev.key
     this.keys = ev.keys === undefined ? null : ev.keys.slice()
     this.socketcall = ev.socketcall !== undefined
     this.decodeError = ev.decode_error
     this.transportHint = ev.transport_hint
-    this.bytes = bytes
   }
 }
 
@@ -351,12 +349,13 @@ function writeTail (w: JsonWriter, ev: NetworkEvent): boolean {
 function writeRun (w: JsonWriter, ev: NetworkEvent, run: CallRun | ResultRun | TailRun,
   write: (w: JsonWriter, ev: NetworkEvent) => boolean): boolean {
   if (run.matches(ev)) {
-    w.fragment(run.bytes as Uint8Array)
+    w.kept(run.bytes)
     return true
   }
   const start = w.length
   if (!write(w, ev)) return false
-  run.keep(ev, w.bytesSince(start))
+  w.keepSince(start, run.bytes)
+  run.keep(ev)
   return true
 }
 

@@ -8,6 +8,12 @@
  * starts the record over with text()), integers, and bytes prepared in advance (fragment).
  */
 
+/** Bytes written once and kept to be written again (JsonWriter.keepSince); length -1 = none yet. */
+export class KeptBytes {
+  bytes = new Uint8Array(256)
+  length = -1
+}
+
 /** Prepared bytes: a piece of JSON text that never changes (a key, punctuation), encoded once. */
 export function fragment (text: string): Uint8Array {
   return Buffer.from(text, 'utf8')
@@ -55,10 +61,29 @@ export class JsonWriter {
     }
   }
 
-  /** A copy of the bytes written since position. */
-  bytesSince (position: number): Uint8Array {
-    // Not Buffer#slice, which is a view: the writer's buffers are reused once written out.
-    return Uint8Array.prototype.slice.call(this.#buf, position, this.#pos)
+  /**
+   * Copies the bytes written since position into kept, to be written again by kept(). The copy is
+   * kept's own (the writer's buffers are reused once written out) and refills kept's buffer in
+   * place: a new typed array per copy meant a malloc'd backing store each time a run of fields
+   * changed, which cost more than writing the fields.
+   */
+  keepSince (position: number, kept: KeptBytes): void {
+    const n = this.#pos - position
+    if (kept.bytes.length < n) kept.bytes = new Uint8Array(Math.max(n, kept.bytes.length * 2))
+    const src = this.#buf
+    const dst = kept.bytes
+    for (let i = 0; i < n; i++) dst[i] = src[position + i] as number
+    kept.length = n
+  }
+
+  /** Writes bytes kept by keepSince() again. */
+  kept (k: KeptBytes): void {
+    const n = k.length
+    const buf = this.#room(n)
+    const p = this.#pos
+    const src = k.bytes
+    for (let i = 0; i < n; i++) buf[p + i] = src[i] as number
+    this.#pos = p + n
   }
 
   /** Forgets what was written after position (a record abandoned half way). */
