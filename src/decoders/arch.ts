@@ -32,6 +32,22 @@ const ARCH_NAMES: ReadonlyMap<number, string> = new Map([
 ])
 
 const cache = new Map<string, ArchInfo | null>()
+const byValue = new Map<number, ArchInfo>()
+
+/** The ArchInfo of an AUDIT_ARCH_* value (0 to 0xffffffff), for callers that parsed the hex. */
+export function archOfValue (v: number): ArchInfo {
+  let info = byValue.get(v)
+  if (info === undefined) {
+    info = {
+      name: ARCH_NAMES.get(v) ?? `unknown(0x${v.toString(16)})`,
+      littleEndian: (v & AUDIT_ARCH_LE) !== 0,
+      is64: (v & AUDIT_ARCH_64BIT) !== 0
+    }
+    // Logs hold a handful of distinct arch values; the bound only guards against hostile input.
+    if (byValue.size < 64) byValue.set(v, info)
+  }
+  return info
+}
 
 /** Parses arch= text such as "c000003e". Returns null for text that is not hex. */
 export function decodeArch (text: string): ArchInfo | null {
@@ -39,12 +55,7 @@ export function decodeArch (text: string): ArchInfo | null {
   if (info !== undefined) return info
   info = null
   if (/^(0x)?[0-9a-fA-F]{1,8}$/.test(text)) {
-    const v = parseInt(text, 16)
-    info = {
-      name: ARCH_NAMES.get(v) ?? `unknown(0x${v.toString(16)})`,
-      littleEndian: (v & AUDIT_ARCH_LE) !== 0,
-      is64: (v & AUDIT_ARCH_64BIT) !== 0
-    }
+    info = archOfValue(parseInt(text, 16))
   }
   // Logs hold a handful of distinct arch values; the bound only guards against hostile input.
   if (cache.size < 64) cache.set(text, info)

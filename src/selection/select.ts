@@ -9,7 +9,7 @@
  */
 import type { PendingEvent } from '../events/assembler.js'
 import { findField } from '../records/find-field.js'
-import { decodeArch, type ArchInfo } from '../decoders/arch.js'
+import { archOfValue, decodeArch, type ArchInfo } from '../decoders/arch.js'
 import { resolveSocketcall, syscallName } from '../decoders/syscall.js'
 import { decodeHexInt } from '../decoders/values.js'
 import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX, peekFamily } from '../decoders/sockaddr.js'
@@ -47,15 +47,68 @@ function reasonForFamily (family: number): DropReason {
 
 type SyscallIdentity = Pick<Verdict, 'arch' | 'syscall' | 'syscallNumber' | 'viaSocketcall'>
 
+/** Value of a hex digit, or -1. */
+function hexDigit (c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30
+  if (c >= 0x61 && c <= 0x66) return c - 0x57
+  if (c >= 0x41 && c <= 0x46) return c - 0x37
+  return -1
+}
+
+/** Where the kernel's layout puts them: "arch=<hex> syscall=<decimal> …". */
+const ARCH_AT_START = 'arch='
+const SYSCALL_NEXT = 'syscall='
+/** Set by laidOutArchAndNumber. */
+let parsedArch = 0
+let parsedNumber = 0
+
+/**
+ * arch and syscall number read in place when the body begins as the kernel writes it, "arch=c000003e
+ * syscall=42 …": this runs for every event, and searching for each field would make a string of
+ * each value and hash the arch text. False for any other beginning (then the fields are searched
+ * for), and for values the search would read differently (a 0x prefix, a sign, over 9 digits).
+ */
+function laidOutArchAndNumber (body: string): boolean {
+  if (!body.startsWith(ARCH_AT_START)) return false
+  const n = body.length
+  let i = ARCH_AT_START.length
+  let arch = 0
+  for (; i < n && i < ARCH_AT_START.length + 8; i++) {
+    const d = hexDigit(body.charCodeAt(i))
+    if (d < 0) break
+    arch = arch * 16 + d
+  }
+  if (i === ARCH_AT_START.length || i >= n || body.charCodeAt(i) !== 0x20 || !body.startsWith(SYSCALL_NEXT, i + 1)) return false
+  i += 1 + SYSCALL_NEXT.length
+  const digitsFrom = i
+  let num = 0
+  for (; i < n && i < digitsFrom + 9; i++) {
+    const c = body.charCodeAt(i)
+    if (c < 0x30 || c > 0x39) break
+    num = num * 10 + (c - 0x30)
+  }
+  if (i === digitsFrom || (i < n && body.charCodeAt(i) !== 0x20 && body.charCodeAt(i) !== 0x1d)) return false
+  parsedArch = arch
+  parsedNumber = num
+  return true
+}
+
 /** arch, syscall name and number of an event's SYSCALL record, socketcall resolved. */
 export function identifySyscall (ev: PendingEvent): SyscallIdentity {
   const body = ev.syscall
   if (body === null) return { arch: null, syscall: null, syscallNumber: null, viaSocketcall: false }
-  const archText = findField(body, 'arch')
-  const arch = archText === undefined ? null : decodeArch(archText)
-  const numText = findField(body, 'syscall')
-  const num = numText === undefined ? NaN : Number(numText)
-  const syscallNumber = Number.isInteger(num) ? num : null
+  let arch: ArchInfo | null
+  let syscallNumber: number | null
+  if (laidOutArchAndNumber(body)) {
+    arch = archOfValue(parsedArch)
+    syscallNumber = parsedNumber
+  } else {
+    const archText = findField(body, 'arch')
+    arch = archText === undefined ? null : decodeArch(archText)
+    const numText = findField(body, 'syscall')
+    const num = numText === undefined ? NaN : Number(numText)
+    syscallNumber = Number.isInteger(num) ? num : null
+  }
   let syscall = arch !== null && syscallNumber !== null ? syscallName(arch.name, syscallNumber) : null
   let viaSocketcall = false
   if (syscall === 'socketcall') {

@@ -288,3 +288,33 @@ t.test('keepFamilies chooses what is kept', async t => {
   t.equal(verdict(SENDMSG6, inet6Only).keep, true)
   t.equal(verdict(SOCKET('2'), inet6Only).keep, false)
 })
+
+t.test('arch and syscall read in place give what searching the fields gives, for any beginning', async t => {
+  // identifySyscall reads "arch=… syscall=…" in place when a body begins that way, and searches for
+  // the fields otherwise; a leading space forces the search on the same fields.
+  const { default: fc } = await import('fast-check')
+  const arch = fc.oneof(
+    fc.constantFrom('c000003e', 'C000003E', '40000003', '0xc000003e', 'c00000b7', '80000015', '3e', '', 'c000003e0', 'zz', '-1'),
+    fc.stringMatching(/^[0-9a-fA-Fx]{0,10}$/)
+  )
+  const num = fc.oneof(
+    fc.constantFrom('42', '042', '0', '', '+42', '-1', '4294967295', '123456789', '1234567890', '102', '41x', '1e3'),
+    fc.stringMatching(/^[0-9+-]{0,11}$/)
+  )
+  const sep = fc.constantFrom(' ', '\x1d', '', 'x ')
+  const rest = fc.constantFrom('success=yes exit=3 a0=2 a1=1 a2=0 a3=0 items=0', 'a0=66 a1=7ffd a2=3', '')
+  let fast = 0
+  fc.assert(fc.property(arch, num, sep, rest, (a, n, s, r) => {
+    const body = `arch=${a} syscall=${n}${s}${r}`
+    const ev = (text: string): PendingEvent => ({
+      node: null, sec: 1795640829, ms: 922, serial: 1, timeMs: 1795640829922, syscall: text,
+      sockaddrs: null, proctitle: null, socketcall: null, records: 1, kinds: 2, lastSeen: 0
+    })
+    const inPlace = selectEvent(ev(body))
+    const searched = selectEvent(ev(' ' + body))
+    if (/^[0-9a-fA-F]{1,8}$/.test(a) && /^[0-9]{1,9}$/.test(n) && (s === ' ' || s === '\x1d' || (s === '' && r === ''))) fast++
+    return inPlace.syscall === searched.syscall && inPlace.syscallNumber === searched.syscallNumber &&
+      inPlace.arch?.name === searched.arch?.name && inPlace.arch?.littleEndian === searched.arch?.littleEndian
+  }), { numRuns: 3000, seed: 26 })
+  t.ok(fast > 100, `${fast} of 3000 bodies took the in-place reading`)
+})
