@@ -72,12 +72,35 @@ const CLOSE_BRACE = 0x7d
 const OPEN_BRACKET = 0x5b
 const CLOSE_BRACKET = 0x5d
 
+/**
+ * The bytes of endpoints already written, by endpoint: the filter decodes each distinct saddr once
+ * and shares the frozen result among the events that carry it (and the socket context passes bound
+ * addresses on), so most endpoints are written again and again. Only frozen ones are remembered:
+ * another object could change after it was written.
+ */
+const endpointBytes = new WeakMap<Readonly<Endpoint>, KeptBytes>()
+
 /** An endpoint: flat, with string, number or boolean values; false for anything else. */
-function writeEndpoint (w: JsonWriter, e: Endpoint | null): boolean {
+function writeEndpoint (w: JsonWriter, e: Readonly<Endpoint> | null): boolean {
   if (e === null) {
     w.fragment(F.null)
     return true
   }
+  if (!Object.isFrozen(e)) return writeEndpointFields(w, e)
+  let kept = endpointBytes.get(e)
+  if (kept !== undefined) {
+    w.kept(kept)
+    return true
+  }
+  const start = w.length
+  if (!writeEndpointFields(w, e)) return false
+  kept = new KeptBytes(w.length - start)
+  w.keepSince(start, kept)
+  endpointBytes.set(e, kept)
+  return true
+}
+
+function writeEndpointFields (w: JsonWriter, e: Readonly<Endpoint>): boolean {
   let first = true
   for (const k of Object.keys(e)) {
     const v = e[k]

@@ -10,8 +10,12 @@
 
 /** Bytes written once and kept to be written again (JsonWriter.keepSince); length -1 = none yet. */
 export class KeptBytes {
-  bytes = new Uint8Array(256)
+  bytes: Uint8Array
   length = -1
+
+  constructor (size = 256) {
+    this.bytes = new Uint8Array(size)
+  }
 }
 
 /** Prepared bytes: a piece of JSON text that never changes (a key, punctuation), encoded once. */
