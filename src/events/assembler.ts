@@ -30,6 +30,8 @@ export interface PendingEvent {
   kinds: number
   /** Wall-clock ms when the last record arrived. */
   lastSeen: number
+  /** Set once the event is completed (the assembler's queues still hold it until they pass it). */
+  completed?: boolean
 }
 
 export type CompletionReason = 'eoe' | 'timeout' | 'idle' | 'evicted' | 'end'
@@ -215,9 +217,12 @@ class NodeState {
   }
 }
 
-/** True while ev is in flight: not completed, nor replaced by a later event of the same key. */
-function isInflight (ns: NodeState, ev: PendingEvent): boolean {
-  return ns.inflight.get(eventKey(ev.serial, ev.timeMs)) === ev
+/**
+ * True while ev is in flight. Every way out of flight (EOE, timeouts, eviction, replacement by a
+ * later event of the same key, the end) goes through #complete, which sets the flag: no lookup.
+ */
+function isInflight (_ns: NodeState, ev: PendingEvent): boolean {
+  return ev.completed !== true
 }
 
 /**
@@ -308,7 +313,7 @@ export class EventAssembler {
       ev = {
         node, sec, ms, serial, timeMs,
         syscall: null, sockaddrs: null, proctitle: null, socketcall: null,
-        records: 0, kinds: 0, lastSeen: now
+        records: 0, kinds: 0, lastSeen: now, completed: false
       }
       ns.inflight.set(key, ev)
       ns.arrivals.push(ev)
@@ -476,6 +481,7 @@ export class EventAssembler {
 
   #complete (ns: NodeState, key: number, ev: PendingEvent, reason: CompletionReason): void {
     if (ev === this.#last) this.#last = null
+    ev.completed = true
     ns.inflight.delete(key)
     if (ns.stragglers.size > 0) ns.stragglers.delete(key)
     this.#inflightCount--
