@@ -132,6 +132,14 @@ export class NetFilter {
     this.#splitter.end()
   }
 
+  /**
+   * Reading stopped early (a signal): the start of a line whose end was never read is dropped, not
+   * read as a record cut short. Returns its length in bytes.
+   */
+  dropPartialLine (): number {
+    return this.#splitter.discard()
+  }
+
   /** End of all input: the last partial line is read and every pending event is completed. */
   end (): void {
     this.#splitter.end()

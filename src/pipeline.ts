@@ -337,7 +337,9 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
           input.close()
         }
         const linesBefore = filter.linesRead
-        filter.endOfFile()
+        // Stopped by a signal, the input did not end: a line cut by the stop is not a record.
+        if (aborted()) filter.dropPartialLine()
+        else filter.endOfFile()
         if (confirm !== null && filter.linesRead > linesBefore) {
           sink.flush()
           await sink.settled()
@@ -350,6 +352,9 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
     io.control?.off('reopen', onReopen)
     io.control?.off('stats', onStats)
   }
+  // A followed file stopped by a signal may end in a line still being written: it is read whole
+  // after a restart (from --state, saved at a line's end), not cut short now.
+  if (aborted()) filter.dropPartialLine()
   filter.end()
   await sink.end()
   // A clean stop: everything read has been completed and written, so the last position is exact.

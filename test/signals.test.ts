@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, renameSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { BIN, ROOT, jsonLines, runCli } from './helpers/filter.js'
 
@@ -84,6 +84,32 @@ t.test('SIGTERM with events in flight and the reader still open: all are written
   child.kill('SIGTERM')
   t.equal(await new Promise(resolve => child.on('close', resolve)), 0, stderr())
   t.equal(count(out), 42, 'every pending event completed and written')
+})
+
+t.test('SIGTERM while a large file is read: reading stops, what was read is completed and written, exit 0', async t => {
+  // A regular file is read in place (two reused buffers), not through a stream: the signal must
+  // still stop the reading between reads and lose nothing that was read.
+  const dir = mkdtempSync(`${tmpdir()}/netfilter-term-file-`)
+  const file = `${dir}/audit.log`
+  const copies = 2500 // ~90 MB: far more than is read before the signal lands
+  const fd = openSync(file, 'w')
+  for (let i = 1; i <= copies; i++) writeSync(fd, batch(i))
+  closeSync(fd)
+  const out = `${dir}/events.json`
+  const { child, stderr } = start(['--output', out, '--stats', file])
+  await until('the first events in the file', () => count(out) > 0, 30000)
+  child.kill('SIGTERM')
+  t.equal(await new Promise(resolve => child.on('close', resolve)), 0, stderr())
+  const stats = JSON.parse(stderr().trim().split('\n').pop() as string) as { lines: number, kept: number, inflight: number }
+  t.ok(stats.lines < copies * lines.length, `stopped early: ${stats.lines} of ${copies * lines.length} lines read`)
+  t.equal(stats.inflight, 0, 'nothing left in flight')
+  t.equal(count(out), stats.kept, 'every kept event of what was read is in the file')
+  // The same lines read whole give the same events: the line the stop cut in two was not read as a
+  // record cut short, and nothing read before it was lost.
+  const read = readFileSync(file, 'latin1').split('\n').slice(0, stats.lines).join('\n') + '\n'
+  const whole = await runCli(['--stats'], Buffer.from(read, 'latin1'))
+  t.equal(count(out), jsonLines(whole.stdout).length, 'as many events as the lines read give when read on their own')
+  t.same(readFileSync(out, 'utf8'), whole.stdout, 'and the same ones, byte for byte')
 })
 
 t.test('a full disk (--output /dev/full) is reported and exits 1', async t => {

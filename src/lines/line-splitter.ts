@@ -63,6 +63,17 @@ export class LineSplitter {
     if (carry !== null && carry.length > 0) this.#emit(carry, 0, carry.length)
   }
 
+  /**
+   * Input stopped before its end (a signal): the bytes of a line whose end was not read are not a
+   * line, so they are dropped rather than handed on cut short. Returns how many bytes that was.
+   */
+  discard (): number {
+    const n = this.#carry === null ? 0 : this.#carry.length
+    this.#carry = null
+    this.#skipping = false
+    return n
+  }
+
   #keepPartial (chunk: Buffer, from: number): void {
     if (this.#skipping) return
     const have = this.#carry === null ? 0 : this.#carry.length
