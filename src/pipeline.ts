@@ -73,7 +73,7 @@ async function open (file: string, stdin: Readable & { fd?: number }, signal?: A
   const fd = file === '-' ? stdin.fd ?? 0 : openSync(file, 'r')
   const close = file === '-' ? () => {} : () => closeSync(fd)
   const buf = Buffer.allocUnsafe(READ_SIZE)
-  const n = await readFully(fd, buf, signal)
+  const n = await readChunk(fd, buf, signal)
   if (!isGzip(buf.subarray(0, n))) return { chunks: readInPlace(fd, buf, n, signal), close }
   // The bytes already read go first, then the rest of the file from where the read stopped.
   const rest = createReadStream('', { fd, autoClose: false, highWaterMark: READ_SIZE })
@@ -98,7 +98,7 @@ async function * prepend (head: Buffer, rest: AsyncIterable<Buffer>): AsyncGener
 }
 
 /** One read into buf, retried on EAGAIN (a non-blocking fd 0); returns the bytes read, 0 at end. */
-async function readFully (fd: number, buf: Buffer, signal?: AbortSignal): Promise<number> {
+async function readChunk (fd: number, buf: Buffer, signal?: AbortSignal): Promise<number> {
   for (;;) {
     if (signal?.aborted === true) return 0
     try {
@@ -125,7 +125,7 @@ async function * readInPlace (fd: number, first: Buffer, firstLength: number, si
   let next: Promise<number> | null = null
   try {
     while (n > 0) {
-      next = readFully(fd, spare, signal)
+      next = readChunk(fd, spare, signal)
       yield current.subarray(0, n)
       n = await next
       next = null;
@@ -337,9 +337,8 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
           input.close()
         }
         const linesBefore = filter.linesRead
-        // Stopped by a signal, the input did not end: a line cut by the stop is not a record.
-        if (aborted()) filter.dropPartialLine()
-        else filter.endOfFile()
+        // Stopped by a signal, the input did not end: its last partial line is dropped below.
+        if (!aborted()) filter.endOfFile()
         if (confirm !== null && filter.linesRead > linesBefore) {
           sink.flush()
           await sink.settled()
@@ -352,8 +351,9 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
     io.control?.off('reopen', onReopen)
     io.control?.off('stats', onStats)
   }
-  // A followed file stopped by a signal may end in a line still being written: it is read whole
-  // after a restart (from --state, saved at a line's end), not cut short now.
+  // Stopped by a signal, the input did not end: a line the stop cut in two (or, when following, one
+  // still being written) is not a record. It is not read cut short; with --state it is read whole
+  // after a restart, from a position saved at a line's end.
   if (aborted()) filter.dropPartialLine()
   filter.end()
   await sink.end()

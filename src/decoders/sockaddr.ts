@@ -4,7 +4,7 @@
  * sa_family and the "host order" fields (scope id, netlink pid, vsock cid…) are in the arch's byte
  * order; ports and IP addresses are always in network order. Never throws.
  */
-import { decodeHex } from './hex.js'
+import { decodeHex, hexDigitValue } from './hex.js'
 import { formatIPv4, formatIPv6, isIPv4Mapped } from './ip.js'
 import { FAMILY_NAMES } from '../tables/families.js'
 
@@ -37,13 +37,6 @@ export function isSockaddrError (r: SockaddrResult): r is SockaddrError {
   return 'error' in r
 }
 
-function hexNibble (c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30
-  if (c >= 0x41 && c <= 0x46) return c - 0x37
-  if (c >= 0x61 && c <= 0x66) return c - 0x57
-  return -1
-}
-
 /**
  * sa_family from the first two bytes of the hex, without decoding the rest: the selection calls
  * this for every SOCKADDR, most of which (unix, netlink) are dropped. littleEndian null means the
@@ -52,8 +45,8 @@ function hexNibble (c: number): number {
  */
 export function peekFamily (hex: string, littleEndian: boolean | null): number {
   if (hex.length < 4) return -1
-  const b0 = (hexNibble(hex.charCodeAt(0)) << 4) | hexNibble(hex.charCodeAt(1))
-  const b1 = (hexNibble(hex.charCodeAt(2)) << 4) | hexNibble(hex.charCodeAt(3))
+  const b0 = (hexDigitValue(hex.charCodeAt(0)) << 4) | hexDigitValue(hex.charCodeAt(1))
+  const b1 = (hexDigitValue(hex.charCodeAt(2)) << 4) | hexDigitValue(hex.charCodeAt(3))
   if (b0 < 0 || b1 < 0 || (hex.length & 1) !== 0) return -1
   const le = littleEndian ?? !(b0 === 0 && b1 !== 0)
   return le ? b0 | (b1 << 8) : (b0 << 8) | b1

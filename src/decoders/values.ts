@@ -3,7 +3,7 @@
  * Untrusted strings (comm, exe, cwd, key, proctitle…) come quoted when plain, hex-encoded when they
  * hold a space, quote or control byte, or "(null)" when absent. Ids use 4294967295 (-1) for "unset".
  */
-import { decodeHex } from './hex.js'
+import { decodeHex, hexDigitValue } from './hex.js'
 
 /** A string field: "text" → text, (null) or (none) → null, hex → decoded UTF-8, else the raw text. */
 export function decodeString (raw: string | undefined): string | null {
@@ -38,10 +38,7 @@ export function decodeInt (raw: string | undefined): number | null {
 export function decodeHexInt (raw: string | undefined): number | null {
   // A character loop for /^[0-9a-fA-F]{1,16}$/: this runs for the arguments of every emitted event.
   if (raw === undefined || raw.length === 0 || raw.length > 16) return null
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i)
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) return null
-  }
+  for (let i = 0; i < raw.length; i++) if (hexDigitValue(raw.charCodeAt(i)) < 0) return null
   return parseInt(raw, 16)
 }
 

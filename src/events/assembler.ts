@@ -126,62 +126,21 @@ class Fifo<T> {
 }
 
 /**
- * Live input: events in the order of the wall-clock time of their last record, so that an idle
- * sweep looks only at the events that are due, from the front, and stops at the first that is not.
- * An event gets an entry each time its lastSeen moves on (at most once per input chunk); entries
- * whose time is no longer their event's lastSeen, or whose event has completed, are skipped.
- * Before it, each sweep (one every millisecond or so under steady traffic) walked every event in
- * flight and every completed one not yet cleared: most of a CPU core, and sweeps up to 16 ms late.
+ * An entry of the idle queue: an event, queued at the wall-clock time of a record of it. The queue
+ * holds them in that time order, so an idle sweep looks only at the events that are due, from the
+ * front, and stops at the first that is not. An event gets an entry each time its lastSeen moves on
+ * (at most once per input chunk); entries whose time is no longer their event's lastSeen, or whose
+ * event has completed, are skipped. Before it, each sweep (one every millisecond or so under steady
+ * traffic) walked every event in flight and every completed one not yet cleared: most of a CPU
+ * core, and sweeps up to 16 ms late. Live input only, so the small object per entry is no cost on
+ * the file path.
  */
-class IdleQueue {
-  #events: Array<PendingEvent | null> = []
-  #times: number[] = []
-  #head = 0
-
-  get size (): number {
-    return this.#events.length - this.#head
-  }
-
-  push (ev: PendingEvent, at: number): void {
-    this.#events.push(ev)
-    this.#times.push(at)
-  }
-
-  /** The oldest entry's event (undefined when empty) and time. */
-  peekEvent (): PendingEvent | null | undefined {
-    return this.#head < this.#events.length ? this.#events[this.#head] : undefined
-  }
-
-  peekTime (): number {
-    return this.#times[this.#head] as number
-  }
-
-  shift (): void {
-    this.#events[this.#head++] = null
-    if (this.#head >= 1024 && this.#head * 2 >= this.#events.length) {
-      this.#events = this.#events.slice(this.#head)
-      this.#times = this.#times.slice(this.#head)
-      this.#head = 0
-    }
-  }
-
-  /** Keeps the entries for which current is true, in order. */
-  retain (current: (ev: PendingEvent, at: number) => boolean): void {
-    const events: PendingEvent[] = []
-    const times: number[] = []
-    for (let i = this.#head; i < this.#events.length; i++) {
-      const ev = this.#events[i]
-      const at = this.#times[i] as number
-      if (ev !== null && ev !== undefined && current(ev, at)) {
-        events.push(ev)
-        times.push(at)
-      }
-    }
-    this.#events = events
-    this.#times = times
-    this.#head = 0
-  }
+interface IdleEntry {
+  ev: PendingEvent
+  at: number
 }
+
+const isCurrent = (e: IdleEntry | null): e is IdleEntry => e !== null && e.at === e.ev.lastSeen && isInflight(e.ev)
 
 /** Per-node state: each node has its own serials and its own clock. */
 class NodeState {
@@ -213,7 +172,7 @@ class NodeState {
 
   /** The events in flight, in the order they arrived. */
   inflightEvents (): PendingEvent[] {
-    return this.arrivals.items().filter((ev): ev is PendingEvent => ev !== null && isInflight(this, ev))
+    return this.arrivals.items().filter((ev): ev is PendingEvent => ev !== null && isInflight(ev))
   }
 }
 
@@ -221,7 +180,7 @@ class NodeState {
  * True while ev is in flight. Every way out of flight (EOE, timeouts, eviction, replacement by a
  * later event of the same key, the end) goes through #complete, which sets the flag: no lookup.
  */
-function isInflight (_ns: NodeState, ev: PendingEvent): boolean {
+function isInflight (ev: PendingEvent): boolean {
   return ev.completed !== true
 }
 
@@ -253,7 +212,7 @@ export class EventAssembler {
   #lastNs: NodeState | null = null
   #lastKey = 0
   /** Events by the wall-clock time of their last record (live input only: now > 0). */
-  readonly #idle = new IdleQueue()
+  readonly #idle = new Fifo<IdleEntry | null>(null)
   /** The latest wall-clock time seen: a clock that steps back is taken as standing still. */
   #clock = 0
 
@@ -320,7 +279,7 @@ export class EventAssembler {
       if (now > 0) this.#queueIdle(ev, now)
       // Events completed out of arrival order (EOE) stay in arrivals until they reach its front;
       // should they pile up behind an old event still in flight, they are cleared out.
-      if (ns.arrivals.size > 2 * ns.inflight.size + 1024) ns.arrivals.retain(e => e !== null && isInflight(ns, e))
+      if (ns.arrivals.size > 2 * ns.inflight.size + 1024) ns.arrivals.retain(e => e !== null && isInflight(e))
       this.#inflightCount++
       this.counters.events++
       if (timeMs < ns.lastArrival) ns.stragglers.add(key)
@@ -372,29 +331,25 @@ export class EventAssembler {
 
   /** Completes events that got no record for idleMs of wall-clock time. Returns the earliest next deadline, or -1. */
   sweepIdle (now: number, idleMs: number): number {
-    for (let ev = this.#idle.peekEvent(); ev !== undefined; ev = this.#idle.peekEvent()) {
-      const at = this.#idle.peekTime()
-      const ns = ev === null ? null : this.#node(ev.node)
-      if (ev === null || ns === null || at !== ev.lastSeen || !isInflight(ns, ev)) {
+    for (let e = this.#idle.peek(); e !== undefined; e = this.#idle.peek()) {
+      if (!isCurrent(e)) {
         this.#idle.shift() // superseded by a later record, or completed already
         continue
       }
-      const due = at + idleMs
+      const due = e.at + idleMs
       if (due > now) return due
       this.#idle.shift()
-      this.#complete(ns, eventKey(ev.serial, ev.timeMs), ev, 'idle')
+      this.#complete(this.#node(e.ev.node), eventKey(e.ev.serial, e.ev.timeMs), e.ev, 'idle')
     }
     return -1
   }
 
   /** Queues ev for the idle sweep at wall-clock time at; clears out stale entries when they pile up. */
   #queueIdle (ev: PendingEvent, at: number): void {
-    this.#idle.push(ev, at)
+    this.#idle.push({ ev, at })
     // Without sweeps (a caller that passes times but never sweeps) or with many events completing on
     // EOE, stale entries would pile up: bounded here to twice the events in flight.
-    if (this.#idle.size > 2 * this.#inflightCount + 1024) {
-      this.#idle.retain((e, t) => t === e.lastSeen && isInflight(this.#node(e.node), e))
-    }
+    if (this.#idle.size > 2 * this.#inflightCount + 1024) this.#idle.retain(isCurrent)
   }
 
   /** End of input: completes every event still in flight, oldest first. */
@@ -432,7 +387,7 @@ export class EventAssembler {
     const limit = ns.watermark - timeout
     let next = Infinity
     for (let ev = ns.arrivals.peek(); ev !== undefined; ev = ns.arrivals.peek()) {
-      if (ev === null || !isInflight(ns, ev)) {
+      if (ev === null || !isInflight(ev)) {
         ns.arrivals.shift() // completed already
         continue
       }
@@ -471,7 +426,7 @@ export class EventAssembler {
     const candidates = current.inflight.size > 0 ? [current] : this.#nodes.values()
     for (const ns of candidates) {
       for (let ev = ns.arrivals.shift(); ev !== undefined; ev = ns.arrivals.shift()) {
-        if (ev === null || !isInflight(ns, ev)) continue
+        if (ev === null || !isInflight(ev)) continue
         this.counters.evicted++
         this.#complete(ns, eventKey(ev.serial, ev.timeMs), ev, 'evicted')
         return

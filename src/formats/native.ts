@@ -195,25 +195,6 @@ function sameUser (u: User, v: User): boolean {
     u.name === v.name && u.effective_name === v.effective_name && u.group === v.group && u.audit_name === v.audit_name
 }
 
-/** The process and user last written, copied (the event's own objects may change later), and their bytes. */
-let lastProcess: Process | null = null
-let lastUser: User | null = null
-const lastBytes = new KeptBytes()
-
-function processAndUser (w: JsonWriter, p: Process, u: User): boolean {
-  if (lastBytes.length >= 0 && sameProcess(p, lastProcess as Process) && sameUser(u, lastUser as User)) {
-    w.kept(lastBytes)
-    return true
-  }
-  const start = w.length
-  if (!writeProcessAndUser(w, p, u)) return false
-  // A frozen argv (the filter's, shared by a process's events) cannot change: no copy needed.
-  lastProcess = { ...p, argv: p.argv === null || Object.isFrozen(p.argv) ? p.argv : p.argv.slice() }
-  lastUser = { ...u }
-  w.keepSince(start, lastBytes)
-  return true
-}
-
 /** Writes ev as JSON (no newline) to w. */
 export function writeNativeJson (w: JsonWriter, ev: NetworkEvent): void {
   const start = w.length
@@ -226,8 +207,8 @@ export function writeNativeJson (w: JsonWriter, ev: NetworkEvent): void {
 /**
  * Runs of fields that repeat from event to event (the same call by the same process) are written
  * once and their bytes reused while the values they were made from stay the same: "node" to
- * "result" (before the exit value, which changes more often), "errno" to "socket", and "tty" to
- * the end. Each run keeps its own copy of those values (strings, numbers, booleans), so changes
+ * "result" (before the exit value, which changes more often), "errno" to "socket", "process" and
+ * "user", and "tty" to the end. Each run keeps its own copy of those values, so changes
  * made to an event after it was written cannot fool the comparison.
  */
 class CallRun {
@@ -305,9 +286,30 @@ class TailRun {
   }
 }
 
+/** "process" and "user": the same call after call from one process. */
+class ProcessRun {
+  process: Process | null = null
+  user: User | null = null
+  readonly bytes = new KeptBytes()
+
+  matches (ev: NetworkEvent): boolean {
+    return this.bytes.length >= 0 && sameProcess(ev.process, this.process as Process) && sameUser(ev.user, this.user as User)
+  }
+
+  keep (ev: NetworkEvent): void {
+    const p = ev.process
+    // A frozen argv (the filter's, shared by a process's events) cannot change: no copy needed.
+    this.process = { ...p, argv: p.argv === null || Object.isFrozen(p.argv) ? p.argv : p.argv.slice() }
+    this.user = { ...ev.user }
+  }
+}
+
+const writeProcess = (w: JsonWriter, ev: NetworkEvent): boolean => writeProcessAndUser(w, ev.process, ev.user)
+
 const callRun = new CallRun()
 const resultRun = new ResultRun()
 const tailRun = new TailRun()
+const processRun = new ProcessRun()
 
 function writeCall (w: JsonWriter, ev: NetworkEvent): boolean {
   w.fragment(F.node)
@@ -369,7 +371,7 @@ function writeTail (w: JsonWriter, ev: NetworkEvent): boolean {
 }
 
 /** Writes a run from its kept bytes when ev has the same values, else anew (and keeps those). */
-function writeRun (w: JsonWriter, ev: NetworkEvent, run: CallRun | ResultRun | TailRun,
+function writeRun (w: JsonWriter, ev: NetworkEvent, run: CallRun | ResultRun | TailRun | ProcessRun,
   write: (w: JsonWriter, ev: NetworkEvent) => boolean): boolean {
   if (run.matches(ev)) {
     w.kept(run.bytes)
@@ -395,6 +397,6 @@ function writeFields (w: JsonWriter, ev: NetworkEvent): boolean {
   if (!writeEndpoint(w, ev.local)) return false
   w.fragment(F.fd)
   w.numOrNull(ev.fd)
-  if (!processAndUser(w, ev.process, ev.user)) return false
+  if (!writeRun(w, ev, processRun, writeProcess)) return false
   return writeRun(w, ev, tailRun, writeTail)
 }

@@ -12,6 +12,7 @@ import { findField } from '../records/find-field.js'
 import { archOfValue, decodeArch, type ArchInfo } from '../decoders/arch.js'
 import { resolveSocketcall, syscallName } from '../decoders/syscall.js'
 import { decodeHexInt } from '../decoders/values.js'
+import { hexDigitValue } from '../decoders/hex.js'
 import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX, peekFamily } from '../decoders/sockaddr.js'
 
 export type DropReason = 'unix' | 'netlink' | 'packet' | 'other_family' | 'not_network' | 'malformed'
@@ -47,38 +48,26 @@ function reasonForFamily (family: number): DropReason {
 
 type SyscallIdentity = Pick<Verdict, 'arch' | 'syscall' | 'syscallNumber' | 'viaSocketcall'>
 
-/** Value of a hex digit, or -1. */
-function hexDigit (c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30
-  if (c >= 0x61 && c <= 0x66) return c - 0x57
-  if (c >= 0x41 && c <= 0x46) return c - 0x37
-  return -1
-}
-
 /** Where the kernel's layout puts them: "arch=<hex> syscall=<decimal> …". */
 const ARCH_AT_START = 'arch='
 const SYSCALL_NEXT = 'syscall='
-/** Set by laidOutArchAndNumber. */
-let parsedArch = 0
-let parsedNumber = 0
-
 /**
  * arch and syscall number read in place when the body begins as the kernel writes it, "arch=c000003e
  * syscall=42 …": this runs for every event, and searching for each field would make a string of
- * each value and hash the arch text. False for any other beginning (then the fields are searched
+ * each value and hash the arch text. Null for any other beginning (then the fields are searched
  * for), and for values the search would read differently (a 0x prefix, a sign, over 9 digits).
  */
-function laidOutArchAndNumber (body: string): boolean {
-  if (!body.startsWith(ARCH_AT_START)) return false
+function laidOutArchAndNumber (body: string): { arch: ArchInfo, syscallNumber: number } | null {
+  if (!body.startsWith(ARCH_AT_START)) return null
   const n = body.length
   let i = ARCH_AT_START.length
   let arch = 0
   for (; i < n && i < ARCH_AT_START.length + 8; i++) {
-    const d = hexDigit(body.charCodeAt(i))
+    const d = hexDigitValue(body.charCodeAt(i))
     if (d < 0) break
     arch = arch * 16 + d
   }
-  if (i === ARCH_AT_START.length || i >= n || body.charCodeAt(i) !== 0x20 || !body.startsWith(SYSCALL_NEXT, i + 1)) return false
+  if (i === ARCH_AT_START.length || i >= n || body.charCodeAt(i) !== 0x20 || !body.startsWith(SYSCALL_NEXT, i + 1)) return null
   i += 1 + SYSCALL_NEXT.length
   const digitsFrom = i
   let num = 0
@@ -87,10 +76,8 @@ function laidOutArchAndNumber (body: string): boolean {
     if (c < 0x30 || c > 0x39) break
     num = num * 10 + (c - 0x30)
   }
-  if (i === digitsFrom || (i < n && body.charCodeAt(i) !== 0x20 && body.charCodeAt(i) !== 0x1d)) return false
-  parsedArch = arch
-  parsedNumber = num
-  return true
+  if (i === digitsFrom || (i < n && body.charCodeAt(i) !== 0x20 && body.charCodeAt(i) !== 0x1d)) return null
+  return { arch: archOfValue(arch), syscallNumber: num }
 }
 
 /** arch, syscall name and number of an event's SYSCALL record, socketcall resolved. */
@@ -99,9 +86,10 @@ export function identifySyscall (ev: PendingEvent): SyscallIdentity {
   if (body === null) return { arch: null, syscall: null, syscallNumber: null, viaSocketcall: false }
   let arch: ArchInfo | null
   let syscallNumber: number | null
-  if (laidOutArchAndNumber(body)) {
-    arch = archOfValue(parsedArch)
-    syscallNumber = parsedNumber
+  const laidOut = laidOutArchAndNumber(body)
+  if (laidOut !== null) {
+    arch = laidOut.arch
+    syscallNumber = laidOut.syscallNumber
   } else {
     const archText = findField(body, 'arch')
     arch = archText === undefined ? null : decodeArch(archText)

@@ -82,12 +82,7 @@ export class JsonWriter {
 
   /** Writes bytes kept by keepSince() again. */
   kept (k: KeptBytes): void {
-    const n = k.length
-    const buf = this.#room(n)
-    const p = this.#pos
-    const src = k.bytes
-    for (let i = 0; i < n; i++) buf[p + i] = src[i] as number
-    this.#pos = p + n
+    this.#copy(k.bytes, k.length)
   }
 
   /** Forgets what was written after position (a record abandoned half way). */
@@ -105,13 +100,17 @@ export class JsonWriter {
     return this.#buf
   }
 
-  /** Prepared bytes (fragment). Short ones are copied by a loop, which beats a call into set(). */
+  /** Prepared bytes (fragment). */
   fragment (bytes: Uint8Array): void {
-    const n = bytes.length
+    this.#copy(bytes, bytes.length)
+  }
+
+  /** The first n bytes of src. Short runs by a loop, which beats a call into set(). */
+  #copy (src: Uint8Array, n: number): void {
     const buf = this.#room(n)
     const p = this.#pos
-    if (n > 64) buf.set(bytes, p)
-    else for (let i = 0; i < n; i++) buf[p + i] = bytes[i] as number
+    if (n > 64 && n === src.length) buf.set(src, p)
+    else for (let i = 0; i < n; i++) buf[p + i] = src[i] as number
     this.#pos = p + n
   }
 
