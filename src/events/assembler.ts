@@ -11,7 +11,8 @@ import {
   KIND_DAEMON, KIND_EOE, KIND_PROCTITLE, KIND_SOCKADDR, KIND_SOCKETCALL, KIND_SYSCALL
 } from '../records/header.js'
 import { SerialGaps } from './serial-gaps.js'
-import { IdNumbers, IdTable } from './id-table.js'
+import { IdTable } from './id-table.js'
+import { CompletedEvents } from './completed-events.js'
 
 export interface PendingEvent {
   node: string | null
@@ -42,7 +43,7 @@ export interface AssemblerOptions {
   eventTimeoutMs: number
   /** Most events in flight at once; beyond it the oldest is completed early. */
   maxInflight: number
-  /** How many completed event ids per node are remembered to drop re-deliveries. */
+  /** How many serials back per node completed events are remembered, to drop re-deliveries. */
   doneMemory: number
 }
 
@@ -62,12 +63,6 @@ const TIME_MOD = 2097152
 function eventKey (serial: number, timeMs: number): number {
   return serial * TIME_MOD + (timeMs % TIME_MOD)
 }
-
-/**
- * A completed event is remembered as timeMs * 128 + its kinds bit set (kinds are < 7), in one
- * number so the memory of 64k events stays a plain Map of numbers.
- */
-const KINDS_SPAN = 128
 
 /**
  * A first-in first-out queue whose shift is O(1): spent slots are blanked and the array is cut
@@ -150,10 +145,8 @@ class NodeState {
    * completed left in place until they reach the front or are cleared out.
    */
   readonly arrivals = new Fifo<PendingEvent | null>(null)
-  /** Recently completed events: key → timeMs * KINDS_SPAN + kinds. */
-  readonly done = new IdNumbers()
-  /** The keys of done, oldest first. */
-  readonly doneOrder = new Fifo<number>(0)
+  /** Recently completed events and their record kinds. */
+  readonly done: CompletedEvents
   /** Newest log time seen on this node. */
   watermark = 0
   /** Earliest log time at which an event in flight is due (Infinity when none is). */
@@ -168,7 +161,9 @@ class NodeState {
   readonly stragglers = new Set<number>()
   /** Missing kernel serials (lost events). */
   readonly gaps = new SerialGaps()
-  constructor (readonly node: string | null) {}
+  constructor (readonly node: string | null, doneMemory: number) {
+    this.done = new CompletedEvents(doneMemory)
+  }
 
   /** The events in flight, in the order they arrived. */
   inflightEvents (): PendingEvent[] {
@@ -253,13 +248,13 @@ export class EventAssembler {
       ev = undefined
     }
     if (ev === undefined) {
-      const done = ns.done.get(key)
-      if (done !== undefined && Math.floor(done / KINDS_SPAN) === timeMs) {
+      const doneKinds = ns.done.kinds(serial, timeMs)
+      if (doneKinds >= 0) {
         if (kind === KIND_EOE) return // the EOE of an event completed by timeout
         // A kind the event already had is a re-delivery (rsyslog retries, a replayed file): emitted
         // once. A kind it lacked arrived after the event was completed (records more than the
         // event timeout out of order): it must not be lost, so it starts a new, partial event.
-        if ((done % KINDS_SPAN & (1 << kind)) !== 0) {
+        if ((doneKinds & (1 << kind)) !== 0) {
           this.counters.duplicates++
           return
         }
@@ -371,7 +366,7 @@ export class EventAssembler {
     if (last !== null && last.node === node) return last
     let ns = this.#nodes.get(node)
     if (ns === undefined) {
-      ns = new NodeState(node)
+      ns = new NodeState(node, this.#opts.doneMemory)
       this.#nodes.set(node, ns)
     }
     this.#lastNode = ns
@@ -440,13 +435,7 @@ export class EventAssembler {
     ns.inflight.delete(key)
     if (ns.stragglers.size > 0) ns.stragglers.delete(key)
     this.#inflightCount--
-    const before = ns.done.get(key)
-    const kinds = before !== undefined && Math.floor(before / KINDS_SPAN) === ev.timeMs
-      ? (before % KINDS_SPAN) | ev.kinds
-      : ev.kinds
-    if (before === undefined) ns.doneOrder.push(key)
-    ns.done.set(key, ev.timeMs * KINDS_SPAN + kinds)
-    if (ns.done.size > this.#opts.doneMemory) ns.done.delete(ns.doneOrder.shift() as number)
+    ns.done.add(ev.serial, ev.timeMs, ev.kinds)
     this.#emit(ev, reason)
   }
 }

@@ -1,9 +1,8 @@
 /**
- * Event ids → values, for the assembler's per-node tables. An id is the number eventKey makes: an
- * integer below 2^53, usually above 2^31. A Map boxes every such key into a heap number and, with
- * the 65536 completed ids remembered per node, misses the cache on each of the several lookups an
- * event costs; these are open-addressing hash tables (linear probing, deletion by backward shift)
- * over typed arrays. They keep no order: the assembler keeps its own queues for that.
+ * Event ids → events in flight, for the assembler's per-node tables. An id is the number eventKey
+ * makes: an integer below 2^53, usually above 2^31. A Map boxes every such key into a heap number;
+ * this is an open-addressing hash table (linear probing, deletion by backward shift) over a typed
+ * array. It keeps no order: the assembler keeps its own queues for that.
  */
 
 const EMPTY = -1
@@ -23,7 +22,7 @@ function hash (id: number): number {
   return (h ^ (h >>> 16)) >>> 0
 }
 
-/** The slots and probing shared by both tables; values live in the subclasses. */
+/** The slots and probing; the values live in the subclass (IdTable). */
 abstract class IdSlots {
   protected ids = new Float64Array(MIN_SLOTS).fill(EMPTY)
   protected mask = MIN_SLOTS - 1
@@ -132,31 +131,4 @@ export class IdTable<V extends object> extends IdSlots {
 
   protected copyOldValue (oldSlot: number, slot: number): void { this.#values[slot] = this.#old[oldSlot] as V }
   protected dropOldValues (): void { this.#old = [] }
-}
-
-/** Ids → numbers (what is remembered of completed events). */
-export class IdNumbers extends IdSlots {
-  #values = new Float64Array(MIN_SLOTS)
-  #old = new Float64Array(0)
-
-  get (id: number): number | undefined {
-    const slot = this.find(id)
-    return slot < 0 ? undefined : this.#values[slot]
-  }
-
-  set (id: number, value: number): void {
-    const found = this.find(id)
-    const slot = found < 0 ? this.claim(id) : found // claim may grow #values: read it after
-    this.#values[slot] = value
-  }
-
-  protected moveValue (from: number, to: number): void { this.#values[to] = this.#values[from] as number }
-  protected clearValue (_slot: number): void {}
-  protected resizeValues (slots: number): void {
-    this.#old = this.#values
-    this.#values = new Float64Array(slots)
-  }
-
-  protected copyOldValue (oldSlot: number, slot: number): void { this.#values[slot] = this.#old[oldSlot] as number }
-  protected dropOldValues (): void { this.#old = new Float64Array(0) }
 }
