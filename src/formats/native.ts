@@ -306,10 +306,43 @@ class ProcessRun {
 
 const writeProcess = (w: JsonWriter, ev: NetworkEvent): boolean => writeProcessAndUser(w, ev.process, ev.user)
 
-const callRun = new CallRun()
-const resultRun = new ResultRun()
-const tailRun = new TailRun()
-const processRun = new ProcessRun()
+type Run = CallRun | ResultRun | TailRun | ProcessRun
+
+/**
+ * The last few runs of one kind, newest kept in turn (round robin). A host's calls alternate —
+ * socket() then connect(), each with its own rule key, one process after another — so a single
+ * remembered run would almost never match the next event's; a few cover the pattern.
+ */
+class Runs<R extends Run> {
+  readonly #runs: R[]
+  #next = 0
+
+  constructor (make: () => R, count = 8) {
+    this.#runs = Array.from({ length: count }, make)
+  }
+
+  /** The run whose values ev has, or null. */
+  find (ev: NetworkEvent): R | null {
+    const runs = this.#runs
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[i] as R
+      if (run.matches(ev)) return run
+    }
+    return null
+  }
+
+  /** The run to overwrite with a new one. */
+  replaceable (): R {
+    const run = this.#runs[this.#next] as R
+    this.#next = (this.#next + 1) % this.#runs.length
+    return run
+  }
+}
+
+const callRuns = new Runs(() => new CallRun())
+const resultRuns = new Runs(() => new ResultRun())
+const tailRuns = new Runs(() => new TailRun())
+const processRuns = new Runs(() => new ProcessRun())
 
 function writeCall (w: JsonWriter, ev: NetworkEvent): boolean {
   w.fragment(F.node)
@@ -370,15 +403,17 @@ function writeTail (w: JsonWriter, ev: NetworkEvent): boolean {
   return true
 }
 
-/** Writes a run from its kept bytes when ev has the same values, else anew (and keeps those). */
-function writeRun (w: JsonWriter, ev: NetworkEvent, run: CallRun | ResultRun | TailRun | ProcessRun,
+/** Writes a run from its kept bytes when ev has the same values as one kept, else anew (and keeps it). */
+function writeRun<R extends Run> (w: JsonWriter, ev: NetworkEvent, runs: Runs<R>,
   write: (w: JsonWriter, ev: NetworkEvent) => boolean): boolean {
-  if (run.matches(ev)) {
-    w.kept(run.bytes)
+  const hit = runs.find(ev)
+  if (hit !== null) {
+    w.kept(hit.bytes)
     return true
   }
   const start = w.length
   if (!write(w, ev)) return false
+  const run = runs.replaceable()
   w.keepSince(start, run.bytes)
   run.keep(ev)
   return true
@@ -389,14 +424,14 @@ function writeFields (w: JsonWriter, ev: NetworkEvent): boolean {
   if (!w.str(ev.time)) return false
   w.fragment(F.eventId)
   if (!w.str(ev.event_id)) return false
-  if (!writeRun(w, ev, callRun, writeCall)) return false
+  if (!writeRun(w, ev, callRuns, writeCall)) return false
   w.numOrNull(ev.exit)
-  if (!writeRun(w, ev, resultRun, writeResult)) return false
+  if (!writeRun(w, ev, resultRuns, writeResult)) return false
   if (!writeEndpoint(w, ev.remote)) return false
   w.fragment(F.local)
   if (!writeEndpoint(w, ev.local)) return false
   w.fragment(F.fd)
   w.numOrNull(ev.fd)
-  if (!writeRun(w, ev, processRun, writeProcess)) return false
-  return writeRun(w, ev, tailRun, writeTail)
+  if (!writeRun(w, ev, processRuns, writeProcess)) return false
+  return writeRun(w, ev, tailRuns, writeTail)
 }

@@ -136,6 +136,33 @@ t.test('the same process call after call: its bytes are reused, and follow the v
   sameBytes(t, [{ ...base, process: { ...base.process, exe: 'caf\u00e9' } }, base, { ...base, user: { ...base.user, uid: 7 } }], 'one unsafe, then safe')
 })
 
+t.test('calls that alternate (socket, connect, another key, another process): each reuses its own bytes, and more shapes than are remembered still come out right', async t => {
+  const base = example[0] as NetworkEvent
+  const variants: NetworkEvent[] = []
+  for (let i = 0; i < 12; i++) {
+    variants.push({
+      ...base,
+      syscall: i % 2 === 0 ? 'socket' : 'connect',
+      result: i % 3 === 0 ? 'failed' : 'success',
+      errno: i % 3 === 0 ? 'ECONNREFUSED' : null,
+      direction: i % 2 === 0 ? 'intent' : 'outbound',
+      key: `key${i % 5}`,
+      tty: i % 4 === 0 ? 'pts0' : null,
+      process: { ...base.process, pid: 100 + (i % 6), exe: `/usr/bin/p${i % 6}` },
+      user: { ...base.user }
+    })
+  }
+  const events: NetworkEvent[] = []
+  for (let round = 0; round < 5; round++) for (let i = 0; i < variants.length; i += 1 + (round % 3)) events.push(variants[i] as NetworkEvent)
+  sameBytes(t, events, 'variants in turn')
+  // A variant changed in place after it was written must not come out with its old bytes.
+  const v = variants[1] as NetworkEvent
+  v.key = 'changed'
+  v.process.pid = 999
+  v.result = 'in_progress'
+  sameBytes(t, [variants[0] as NetworkEvent, v, variants[3] as NetworkEvent, v], 'a variant changed in place')
+})
+
 t.test('batches given back for reuse: bytes remembered from an old batch stay right', async t => {
   // The sink recycles a batch's buffer once it is written; what the serializer remembers of a
   // process must be its own copy, not a view into a buffer that later lines are written over.
