@@ -55,6 +55,8 @@ export class SocketTable {
   readonly #opts: SocketTableOptions
   /** Insertion order is recency: every touch re-inserts. */
   readonly #map = new Map<string | number, SocketState>()
+  /** The key set last, which is the most recently used already. */
+  #newest: string | number | null = null
   evicted = 0
 
   constructor (opts: Partial<SocketTableOptions> = {}) {
@@ -80,6 +82,14 @@ export class SocketTable {
   /** Records (or replaces) the state of a socket and marks it most recently used. */
   set (node: string | null, pid: number, fd: number, state: SocketState): void {
     const k = key(node, pid, fd)
+    if (k === this.#newest && this.#map.has(k)) {
+      // Already the most recent: a socket's calls mostly follow one another (socket, then connect),
+      // and moving it to the end (a delete and a set, each leaving the Map a slot to reclaim) is
+      // the larger part of what the context costs.
+      this.#map.set(k, state)
+      return
+    }
+    this.#newest = k
     this.#map.delete(k)
     this.#map.set(k, state)
     if (this.#map.size > this.#opts.maxEntries) {

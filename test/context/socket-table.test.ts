@@ -115,6 +115,23 @@ t.test('set() on a known socket makes it the most recently used, so another is e
   t.end()
 })
 
+t.test('set() again on the socket set last, after it was deleted in between, puts it back as the newest', t => {
+  const table = new SocketTable({ maxEntries: 2 })
+  table.set(null, 100, 3, tcp())
+  table.set(null, 100, 3, tcp(T0 + 1)) // the newest again: updated in place
+  t.equal(table.get(null, 100, 3, T0 + 1)?.seen, T0 + 1)
+  table.set(null, 100, 4, tcp(T0 + 2))
+  table.delete(null, 100, 4)
+  table.set(null, 100, 5, tcp(T0 + 3))
+  table.set(null, 100, 5, tcp(T0 + 4))
+  table.set(null, 100, 4, tcp(T0 + 5)) // deleted before: a new entry, the newest
+  table.set(null, 100, 6, tcp(T0 + 6))
+  t.equal(table.evicted, 2, 'fd 3 then fd 5 went, oldest first')
+  t.same([3, 4, 5, 6].map(fd => table.get(null, 100, fd, T0 + 6) !== null), [false, true, false, true])
+  t.equal(table.size, 2)
+  t.end()
+})
+
 t.test('get() does not refresh recency: a socket only read is still evicted first', t => {
   const table = new SocketTable({ maxEntries: 2 })
   table.set(null, 100, 3, tcp())
