@@ -6,8 +6,10 @@
 import { LineSplitter } from './lines/line-splitter.js'
 import { latin1 } from './lines/latin1.js'
 import {
-  HEADER_FOREIGN, HEADER_OK, KIND_OTHER, KIND_EOE, RecordHeader, scanHeader
+  HEADER_FOREIGN, HEADER_OK, KIND_OTHER, KIND_EOE, KIND_PROCTITLE, KIND_SYSCALL, RecordHeader, scanHeader
 } from './records/header.js'
+import { SyscallId, readSyscallId } from './records/syscall-id.js'
+import { mayBeNetworkCall } from './selection/socket-calls.js'
 import { EventAssembler, type CompletionReason, type PendingEvent } from './events/assembler.js'
 import { DEFAULT_KEEP_FAMILIES, DROP_REASONS, selectEvent, type DropReason, type Verdict } from './selection/select.js'
 import { buildNetworkEvent, callArgument, type NetworkEvent } from './events/network-event.js'
@@ -77,6 +79,7 @@ export class NetFilter {
   readonly #splitter: LineSplitter
   readonly #assembler: EventAssembler
   readonly #header = new RecordHeader()
+  readonly #call = new SyscallId()
   readonly #keepFamilies: ReadonlySet<number>
   readonly #acceptWithoutAddress: boolean
   readonly #onEvent: OutputHandler
@@ -188,11 +191,41 @@ export class NetFilter {
     }
     this.#records++
     const node = h.nodeStart < 0 ? null : this.#node(buf, h.nodeStart, h.nodeEnd)
+    const kind = h.kind
+    if (kind === KIND_SYSCALL) {
+      this.#syscall(buf, end, node)
+      return
+    }
     // Only the bodies the selection reads are turned into strings; the rest (PATH, CWD, EXECVE…)
-    // are counted and forgotten. latin1 is a plain byte copy; the kernel's own fields are ASCII
-    // (it hex-encodes anything else), and decoders re-read UTF-8 where it can occur.
-    const body = h.kind === KIND_OTHER || h.kind === KIND_EOE ? null : latin1(buf, h.bodyStart, end)
-    this.#assembler.push(node, h.sec, h.ms, h.serial, h.kind, body, this.#now)
+    // are counted and forgotten, and so are the PROCTITLEs of events set aside (#syscall). latin1
+    // is a plain byte copy; the kernel's own fields are ASCII (it hex-encodes anything else), and
+    // decoders re-read UTF-8 where it can occur.
+    const body = kind === KIND_OTHER || kind === KIND_EOE ||
+      (kind === KIND_PROCTITLE && this.#assembler.isQuiet(node, h.sec, h.ms, h.serial))
+      ? null
+      : latin1(buf, h.bodyStart, end)
+    this.#assembler.push(node, h.sec, h.ms, h.serial, kind, body, this.#now)
+  }
+
+  /**
+   * A SYSCALL record. Its arch and number are read in place; a call that can never be a network
+   * event (execve, open, … — selection/socket-calls.ts) sets its event aside: neither this body nor
+   * the PROCTITLE's is made into a string, and selection drops it from the numbers alone. Most
+   * audited events on a busy host are such calls, and their bodies are the longest records.
+   */
+  #syscall (buf: Buffer, end: number, node: string | null): void {
+    const h = this.#header
+    const c = this.#call
+    let archValue = -1
+    let callNumber = -1
+    let quiet = false
+    if (readSyscallId(buf, h.bodyStart, end, c)) {
+      archValue = c.arch
+      callNumber = c.number
+      quiet = !mayBeNetworkCall(archValue, callNumber) && !this.#assembler.hasSockaddr(node, h.sec, h.ms, h.serial)
+    }
+    const body = quiet ? null : latin1(buf, h.bodyStart, end)
+    this.#assembler.push(node, h.sec, h.ms, h.serial, KIND_SYSCALL, body, this.#now, archValue, callNumber, quiet)
   }
 
   #node (buf: Buffer, s: number, e: number): string {

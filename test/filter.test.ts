@@ -302,3 +302,29 @@ t.test('with --accept-without-address, an accept with no address (libuv\'s accep
   t.match(accepts[0], { remote: null, local: { ip: '0.0.0.0', port: 8080 }, transport: 'tcp', family: 'inet', direction: 'inbound', fd: 21, exit: 22 })
   t.equal(r.stats.dropped.not_network, 2, 'the EAGAIN poll and the accept on an unknown fd are dropped')
 })
+
+t.test('calls that are never network events are set aside unread, and nothing a socket call logs is lost with them', async t => {
+  const EXEC = (serial: number): string => `type=SYSCALL ${id(serial)} arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=8 items=2 ppid=1 pid=777 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="sh" exe="/bin/sh" key="exec"`
+  const INET = `saddr=020000357F0000350000000000000000`
+  const lines = [
+    // An execve as the kernel logs it: dropped as not_network, counted like any other event.
+    EXEC(1), `type=CWD ${id(1)} cwd="/"`, `type=PROCTITLE ${id(1)} ${PROCTITLE}`,
+    // The kernel never logs a SOCKADDR for execve; if a line says so anyway, the event is not lost:
+    // it is kept for its address, with the call it names (its other fields were not kept).
+    EXEC(2), `type=SOCKADDR ${id(2)} ${INET}`, `type=PROCTITLE ${id(2)} ${PROCTITLE}`,
+    // The SOCKADDR before the SYSCALL (records out of order): the SYSCALL body is kept whole.
+    `type=SOCKADDR ${id(3)} ${INET}`, EXEC(3), `type=PROCTITLE ${id(3)} ${PROCTITLE}`,
+    // A socket call between them is read whole as always.
+    `type=SYSCALL ${id(4)} arch=c000003e syscall=42 success=yes exit=0 a0=3 a1=1 a2=10 a3=0 ${PY(18199)} key="net_connect"`,
+    `type=SOCKADDR ${id(4)} ${INET}`, `type=PROCTITLE ${id(4)} ${PROCTITLE}`
+  ]
+  const { events, stats } = runFilter(lines.join('\n') + '\n')
+  t.equal(stats.events, 4)
+  t.equal(stats.dropped.not_network, 1, 'the plain execve')
+  t.same(events.map(e => [e.event_id.split(':')[1], e.syscall, e.remote?.port]), [['2', 'execve', 53], ['3', 'execve', 53], ['4', 'connect', 53]])
+  const [odd, reordered, connect] = events as [NetworkEvent, NetworkEvent, NetworkEvent]
+  t.equal(odd.process.exe, null, 'set aside before its SOCKADDR came: its SYSCALL fields are unknown')
+  t.same(odd.process.argv, ['/usr/bin/env', 'bash', '/root/.pyenv/shims/python3', '-u', '-m', 'http.server', '0', '--bind', '::'], 'its PROCTITLE, after the SOCKADDR, is kept')
+  t.equal(reordered.process.exe, '/bin/sh', 'SOCKADDR first: nothing set aside')
+  t.equal(connect.process.pid, 18199)
+})

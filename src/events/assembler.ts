@@ -26,6 +26,19 @@ export interface PendingEvent {
   sockaddrs: string[] | null
   proctitle: string | null
   socketcall: string | null
+  /**
+   * The SYSCALL record's AUDIT_ARCH_* value and syscall number when the filter read them in place
+   * (records/syscall-id.ts), else -1 (then selection searches the body). Absent on events built
+   * by hand.
+   */
+  archValue?: number
+  callNumber?: number
+  /**
+   * Set aside: the call can never be a network event (selection/socket-calls.ts), so its SYSCALL
+   * and PROCTITLE bodies were not kept. A SOCKADDR record (which the kernel never logs for such
+   * calls) clears it, so whatever follows is kept.
+   */
+  quiet?: boolean
   records: number
   /** Bit set of the record kinds seen (1 << kind), to tell a re-delivered record from a late one. */
   kinds: number
@@ -226,7 +239,7 @@ export class EventAssembler {
    * arrival time (ms) for the idle timeout, 0 for input that is not live; see NetFilter.push.
    */
   push (node: string | null, sec: number, ms: number, serial: number, kind: number,
-    body: string | null, now: number): void {
+    body: string | null, now: number, archValue = -1, callNumber = -1, quiet = false): void {
     const timeMs = sec * 1000 + ms
     if (now > 0) {
       if (now < this.#clock) now = this.#clock
@@ -236,6 +249,7 @@ export class EventAssembler {
     // tried before any map lookup.
     const last = this.#last
     if (last !== null && last.serial === serial && last.timeMs === timeMs && last.node === node) {
+      if (kind === KIND_SYSCALL) this.#call(last, archValue, callNumber, quiet)
       this.#add(this.#lastNs as NodeState, this.#lastKey, last, kind, body, timeMs, now)
       return
     }
@@ -267,6 +281,7 @@ export class EventAssembler {
       ev = {
         node, sec, ms, serial, timeMs,
         syscall: null, sockaddrs: null, proctitle: null, socketcall: null,
+        archValue: -1, callNumber: -1, quiet: false,
         records: 0, kinds: 0, lastSeen: now, completed: false
       }
       ns.inflight.set(key, ev)
@@ -285,7 +300,39 @@ export class EventAssembler {
     this.#last = ev
     this.#lastNs = ns
     this.#lastKey = key
+    if (kind === KIND_SYSCALL) this.#call(ev, archValue, callNumber, quiet)
     this.#add(ns, key, ev, kind, body, timeMs, now)
+  }
+
+  /** What a SYSCALL record tells of the call: its numbers, and whether the event is set aside. */
+  #call (ev: PendingEvent, archValue: number, callNumber: number, quiet: boolean): void {
+    if ((ev.kinds & (1 << KIND_SYSCALL)) !== 0) return // the first SYSCALL record counts
+    ev.archValue = archValue
+    ev.callNumber = callNumber
+    ev.quiet = quiet && ev.sockaddrs === null
+  }
+
+  /**
+   * True when a record of event (node, sec.ms:serial) arriving now would not be kept: the event is
+   * set aside (quiet). Asked by the filter before it makes a record body into a string; answers for
+   * the event of the last record only (records of an event come together), and false otherwise.
+   */
+  isQuiet (node: string | null, sec: number, ms: number, serial: number): boolean {
+    const last = this.#last
+    return last !== null && last.quiet === true && last.serial === serial && last.timeMs === sec * 1000 + ms && last.node === node
+  }
+
+  /**
+   * True when event (node, sec.ms:serial) is in flight with a SOCKADDR already: its SYSCALL body
+   * must then be kept even for a call that is otherwise set aside.
+   */
+  hasSockaddr (node: string | null, sec: number, ms: number, serial: number): boolean {
+    const timeMs = sec * 1000 + ms
+    const last = this.#last
+    if (last !== null && last.serial === serial && last.timeMs === timeMs && last.node === node) return last.sockaddrs !== null
+    const ns = this.#nodes.get(node)
+    const ev = ns === undefined ? undefined : ns.inflight.get(eventKey(serial, timeMs))
+    return ev !== undefined && ev.timeMs === timeMs && ev.sockaddrs !== null
   }
 
   /** Adds one record to its event (in flight, of node ns), completing it on EOE. */
@@ -294,15 +341,17 @@ export class EventAssembler {
       ev.lastSeen = now
       if (now > 0) this.#queueIdle(ev, now)
     }
+    const first = (ev.kinds & (1 << kind)) === 0
     ev.kinds |= 1 << kind
     switch (kind) {
       case KIND_EOE:
         this.#complete(ns, key, ev, 'eoe')
         return
       case KIND_SYSCALL:
-        if (ev.syscall === null) ev.syscall = body
+        if (first) ev.syscall = body
         break
       case KIND_SOCKADDR:
+        ev.quiet = false
         if (body !== null) {
           if (ev.sockaddrs === null) ev.sockaddrs = [body]
           else ev.sockaddrs.push(body)

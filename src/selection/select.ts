@@ -12,7 +12,6 @@ import { findField } from '../records/find-field.js'
 import { archOfValue, decodeArch, type ArchInfo } from '../decoders/arch.js'
 import { resolveSocketcall, syscallName } from '../decoders/syscall.js'
 import { decodeHexInt } from '../decoders/values.js'
-import { hexDigitValue } from '../decoders/hex.js'
 import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX, peekFamily } from '../decoders/sockaddr.js'
 
 export type DropReason = 'unix' | 'netlink' | 'packet' | 'other_family' | 'not_network' | 'malformed'
@@ -48,48 +47,18 @@ function reasonForFamily (family: number): DropReason {
 
 type SyscallIdentity = Pick<Verdict, 'arch' | 'syscall' | 'syscallNumber' | 'viaSocketcall'>
 
-/** Where the kernel's layout puts them: "arch=<hex> syscall=<decimal> …". */
-const ARCH_AT_START = 'arch='
-const SYSCALL_NEXT = 'syscall='
-/**
- * arch and syscall number read in place when the body begins as the kernel writes it, "arch=c000003e
- * syscall=42 …": this runs for every event, and searching for each field would make a string of
- * each value and hash the arch text. Null for any other beginning (then the fields are searched
- * for), and for values the search would read differently (a 0x prefix, a sign, over 9 digits).
- */
-function laidOutArchAndNumber (body: string): { arch: ArchInfo, syscallNumber: number } | null {
-  if (!body.startsWith(ARCH_AT_START)) return null
-  const n = body.length
-  let i = ARCH_AT_START.length
-  let arch = 0
-  for (; i < n && i < ARCH_AT_START.length + 8; i++) {
-    const d = hexDigitValue(body.charCodeAt(i))
-    if (d < 0) break
-    arch = arch * 16 + d
-  }
-  if (i === ARCH_AT_START.length || i >= n || body.charCodeAt(i) !== 0x20 || !body.startsWith(SYSCALL_NEXT, i + 1)) return null
-  i += 1 + SYSCALL_NEXT.length
-  const digitsFrom = i
-  let num = 0
-  for (; i < n && i < digitsFrom + 9; i++) {
-    const c = body.charCodeAt(i)
-    if (c < 0x30 || c > 0x39) break
-    num = num * 10 + (c - 0x30)
-  }
-  if (i === digitsFrom || (i < n && body.charCodeAt(i) !== 0x20 && body.charCodeAt(i) !== 0x1d)) return null
-  return { arch: archOfValue(arch), syscallNumber: num }
-}
-
 /** arch, syscall name and number of an event's SYSCALL record, socketcall resolved. */
 export function identifySyscall (ev: PendingEvent): SyscallIdentity {
-  const body = ev.syscall
-  if (body === null) return { arch: null, syscall: null, syscallNumber: null, viaSocketcall: false }
   let arch: ArchInfo | null
   let syscallNumber: number | null
-  const laidOut = laidOutArchAndNumber(body)
-  if (laidOut !== null) {
-    arch = laidOut.arch
-    syscallNumber = laidOut.syscallNumber
+  const body = ev.syscall
+  if (ev.callNumber !== undefined && ev.callNumber >= 0) {
+    // Read in place by the filter (records/syscall-id.ts): the body need not be searched, and an
+    // event set aside has none.
+    arch = archOfValue(ev.archValue as number)
+    syscallNumber = ev.callNumber
+  } else if (body === null) {
+    return { arch: null, syscall: null, syscallNumber: null, viaSocketcall: false }
   } else {
     const archText = findField(body, 'arch')
     arch = archText === undefined ? null : decodeArch(archText)
@@ -99,7 +68,7 @@ export function identifySyscall (ev: PendingEvent): SyscallIdentity {
   }
   let syscall = arch !== null && syscallNumber !== null ? syscallName(arch.name, syscallNumber) : null
   let viaSocketcall = false
-  if (syscall === 'socketcall') {
+  if (syscall === 'socketcall' && body !== null) {
     const a0 = findField(body, 'a0')
     const call = a0 === undefined ? null : resolveSocketcall(parseInt(a0, 16))
     if (call !== null) {

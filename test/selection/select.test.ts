@@ -8,6 +8,7 @@ import t from 'tap'
 import { selectEvent, type Verdict } from '../../src/selection/select.js'
 import { EventAssembler, type PendingEvent } from '../../src/events/assembler.js'
 import { HEADER_OK, KIND_EOE, KIND_OTHER, RecordHeader, scanHeader } from '../../src/records/header.js'
+import { SyscallId, readSyscallId } from '../../src/records/syscall-id.js'
 
 /** The events of some audit lines, as the filter would complete them. */
 function events (text: string): PendingEvent[] {
@@ -290,8 +291,8 @@ t.test('keepFamilies chooses what is kept', async t => {
 })
 
 t.test('arch and syscall read in place give what searching the fields gives, for any beginning', async t => {
-  // identifySyscall reads "arch=… syscall=…" in place when a body begins that way, and searches for
-  // the fields otherwise; a leading space forces the search on the same fields.
+  // The filter reads "arch=… syscall=…" in place from the record's bytes when a body begins that way
+  // (records/syscall-id.ts) and hands selection the numbers; otherwise selection searches the body.
   const { default: fc } = await import('fast-check')
   const arch = fc.oneof(
     fc.constantFrom('c000003e', 'C000003E', '40000003', '0xc000003e', 'c00000b7', '80000015', '3e', '', 'c000003e0', 'zz', '-1'),
@@ -306,13 +307,18 @@ t.test('arch and syscall read in place give what searching the fields gives, for
   let fast = 0
   fc.assert(fc.property(arch, num, sep, rest, (a, n, s, r) => {
     const body = `arch=${a} syscall=${n}${s}${r}`
-    const ev = (text: string): PendingEvent => ({
+    const ev = (text: string, archValue = -1, callNumber = -1): PendingEvent => ({
       node: null, sec: 1795640829, ms: 922, serial: 1, timeMs: 1795640829922, syscall: text,
-      sockaddrs: null, proctitle: null, socketcall: null, records: 1, kinds: 2, lastSeen: 0
+      sockaddrs: null, proctitle: null, socketcall: null, archValue, callNumber, records: 1, kinds: 2, lastSeen: 0
     })
-    const inPlace = selectEvent(ev(body))
-    const searched = selectEvent(ev(' ' + body))
-    if (/^[0-9a-fA-F]{1,8}$/.test(a) && /^[0-9]{1,9}$/.test(n) && (s === ' ' || s === '\x1d' || (s === '' && r === ''))) fast++
+    const id = new SyscallId()
+    const bytes = Buffer.from(body, 'latin1')
+    const read = readSyscallId(bytes, 0, bytes.length, id)
+    const inPlace = read ? selectEvent(ev(body, id.arch, id.number)) : selectEvent(ev(body))
+    const searched = selectEvent(ev(body))
+    const laidOut = /^[0-9a-fA-F]{1,8}$/.test(a) && /^[0-9]{1,9}$/.test(n) && (s === ' ' || s === '\x1d' || (s === '' && r === ''))
+    if (read !== laidOut) return false
+    if (read) fast++
     return inPlace.syscall === searched.syscall && inPlace.syscallNumber === searched.syscallNumber &&
       inPlace.arch?.name === searched.arch?.name && inPlace.arch?.littleEndian === searched.arch?.littleEndian
   }), { numRuns: 3000, seed: 26 })
