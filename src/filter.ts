@@ -73,7 +73,8 @@ export interface Stats {
   sockets: number
 }
 
-export type OutputHandler = (event: NetworkEvent) => void
+/** Receives each kept event, with its audit time in ms (sec * 1000 + millis of its id). */
+export type OutputHandler = (event: NetworkEvent, timeMs: number) => void
 
 export class NetFilter {
   readonly #splitter: LineSplitter
@@ -270,7 +271,7 @@ export class NetFilter {
       return
     }
     this.#kept++
-    this.#onEvent(out)
+    this.#onEvent(out, ev.timeMs)
   }
 
   /**

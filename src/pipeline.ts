@@ -207,12 +207,6 @@ async function formatter (format: Format): Promise<(ev: NetworkEvent) => unknown
   }
 }
 
-/** The audit event's time in ms, from its id "SECONDS.MILLIS:SERIAL". */
-function eventTimeMs (ev: NetworkEvent): number {
-  const colon = ev.event_id.indexOf(':')
-  return Math.round(Number(ev.event_id.slice(0, colon)) * 1000)
-}
-
 async function makeSink (opts: RunOptions, io: RunIO): Promise<Sink> {
   if (opts.forward !== null) {
     const { ForwardSink } = await import('./sinks/forward.js')
@@ -235,7 +229,7 @@ async function makeSink (opts: RunOptions, io: RunIO): Promise<Sink> {
 export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
   const sink = await makeSink(opts, io)
   const format = await formatter(opts.format)
-  const filter = new NetFilter(ev => sink.write(format(ev), eventTimeMs(ev)), opts)
+  const filter = new NetFilter((ev, timeMs) => sink.write(format(ev), timeMs), opts)
   const signal = io.signal
   const aborted = (): boolean => signal?.aborted === true
   const failed = (): boolean => sink.closed || sink.error !== null
