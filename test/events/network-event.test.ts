@@ -400,3 +400,25 @@ t.test('a SOCKADDR without its SYSCALL is reported with what is known', async t 
   t.equal(e.exit, null)
   t.equal(e.fd, null)
 })
+
+t.test('calls of many processes interleaved (more than the few remembered last): each event gets its own process', async t => {
+  const lines: string[] = []
+  let serial = 1000
+  for (let round = 0; round < 3; round++) {
+    for (let p = 0; p < 20; p++) {
+      const id = `msg=audit(1795640828.${100 + round}:${serial++}):`
+      lines.push(`type=SYSCALL ${id} arch=c000003e syscall=42 success=yes exit=0 a0=3 a1=1 a2=10 a3=0 items=0 ppid=1 pid=${5000 + p} auid=0 uid=${p} gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="p${p}" exe="/usr/bin/p${p}" key="net"`)
+      lines.push(`type=SOCKADDR ${id} saddr=020000357F0000350000000000000000`)
+      // Two processes share the process text and differ only in their command line.
+      lines.push(`type=PROCTITLE ${id} proctitle="p${p}-${p === 7 && round === 2 ? 'changed' : 'same'}"`)
+    }
+  }
+  const out = events(lines.join('\n')).map(ev => buildNetworkEvent(ev, selectEvent(ev)))
+  t.equal(out.length, 60)
+  const wrong = out.filter((e, i) => {
+    const p = i % 20
+    const argv = `p${p}-${p === 7 && i >= 40 ? 'changed' : 'same'}`
+    return e.process.pid !== 5000 + p || e.process.exe !== `/usr/bin/p${p}` || e.user.uid !== p || e.process.argv?.[0] !== argv
+  })
+  t.same(wrong.map(e => e.event_id), [], 'every event carries its own process, user and command line')
+})
