@@ -340,7 +340,8 @@ class Runs<R extends Run> {
 }
 
 const callRuns = new Runs(() => new CallRun())
-const resultRuns = new Runs(() => new ResultRun())
+// 21 kinds of call by family, transport and outcome on the bench corpus, most of them in turn.
+const resultRuns = new Runs(() => new ResultRun(), 32)
 const tailRuns = new Runs(() => new TailRun())
 const processRuns = new Runs(() => new ProcessRun())
 

@@ -79,7 +79,8 @@ export class JsonWriter {
     if (kept.bytes.length < n) kept.bytes = new Uint8Array(Math.max(n, kept.bytes.length * 2))
     const src = this.#buf
     const dst = kept.bytes
-    for (let i = 0; i < n; i++) dst[i] = src[position + i] as number
+    if (n > 64) dst.set(src.subarray(position, position + n))
+    else for (let i = 0; i < n; i++) dst[i] = src[position + i] as number
     kept.length = n
     kept.view = dst.subarray(0, n)
   }
