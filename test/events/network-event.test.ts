@@ -422,3 +422,26 @@ t.test('calls of many processes interleaved (more than the few remembered last):
   })
   t.same(wrong.map(e => e.event_id), [], 'every event carries its own process, user and command line')
 })
+
+t.test('event ids and times, written as bytes, read as the template and toISOString write them', async t => {
+  const { default: fc } = await import('fast-check')
+  const { isoTime } = await import('../../src/events/network-event.js')
+  const ev = (sec: number, ms: number, serial: number): PendingEvent => ({
+    node: null, sec, ms, serial, timeMs: sec * 1000 + ms, syscall: null, sockaddrs: null, proctitle: null,
+    socketcall: null, records: 1, kinds: 0, lastSeen: 0
+  })
+  fc.assert(fc.property(
+    fc.oneof(fc.integer({ min: 0, max: 999_999_999_999 }), fc.constantFrom(0, 9, 10, 1795640801, 253402300799, 253402300800)),
+    fc.integer({ min: 0, max: 999 }),
+    fc.oneof(fc.integer({ min: 0, max: 2 ** 32 }), fc.constantFrom(0, 1, 999_999_999_999_999)),
+    (sec, ms, serial) => {
+      const pad = String(ms).padStart(3, '0')
+      return eventId(ev(sec, ms, serial)) === `${sec}.${pad}:${serial}` &&
+        isoTime(sec, ms) === new Date(sec * 1000 + ms).toISOString()
+    }), { numRuns: 2000, seed: 7 })
+  // One second, many events: the text kept for the second must not leak into the next id.
+  t.equal(isoTime(1795640801, 5), '2026-11-25T21:06:41.005Z')
+  t.equal(eventId(ev(1795640801, 5, 80009)), '1795640801.005:80009')
+  t.equal(isoTime(1795640801, 999), '2026-11-25T21:06:41.999Z')
+  t.equal(eventId(ev(-1, 5, 1)), '-1.005:1', 'numbers outside the header\'s range keep the template\'s text')
+})
