@@ -61,4 +61,3 @@ export function decodeEnrichedName (raw: string | undefined): string | null {
   // Plain ASCII reads the same in latin1 and UTF-8: no Buffer needed for the common names.
   return NON_ASCII.test(s) ? Buffer.from(s, 'latin1').toString('utf8') : s
 }
-

@@ -247,8 +247,8 @@ export class EventAssembler {
     }
     // The records of an event mostly arrive one after another: the event of the previous record is
     // tried before any map lookup.
-    const last = this.#last
-    if (last !== null && last.serial === serial && last.timeMs === timeMs && last.node === node) {
+    const last = this.#lastIf(node, serial, timeMs)
+    if (last !== null) {
       if (kind === KIND_SYSCALL) this.#call(last, archValue, callNumber, quiet)
       this.#add(this.#lastNs as NodeState, this.#lastKey, last, kind, body, timeMs, now)
       return
@@ -304,6 +304,12 @@ export class EventAssembler {
     this.#add(ns, key, ev, kind, body, timeMs, now)
   }
 
+  /** The event the last record went to, if it is event (node, timeMs:serial), else null. */
+  #lastIf (node: string | null, serial: number, timeMs: number): PendingEvent | null {
+    const last = this.#last
+    return last !== null && last.serial === serial && last.timeMs === timeMs && last.node === node ? last : null
+  }
+
   /** What a SYSCALL record tells of the call: its numbers, and whether the event is set aside. */
   #call (ev: PendingEvent, archValue: number, callNumber: number, quiet: boolean): void {
     if ((ev.kinds & (1 << KIND_SYSCALL)) !== 0) return // the first SYSCALL record counts
@@ -318,8 +324,7 @@ export class EventAssembler {
    * the event of the last record only (records of an event come together), and false otherwise.
    */
   isQuiet (node: string | null, sec: number, ms: number, serial: number): boolean {
-    const last = this.#last
-    return last !== null && last.quiet === true && last.serial === serial && last.timeMs === sec * 1000 + ms && last.node === node
+    return this.#lastIf(node, serial, sec * 1000 + ms)?.quiet === true
   }
 
   /**
@@ -328,8 +333,8 @@ export class EventAssembler {
    */
   hasSockaddr (node: string | null, sec: number, ms: number, serial: number): boolean {
     const timeMs = sec * 1000 + ms
-    const last = this.#last
-    if (last !== null && last.serial === serial && last.timeMs === timeMs && last.node === node) return last.sockaddrs !== null
+    const last = this.#lastIf(node, serial, timeMs)
+    if (last !== null) return last.sockaddrs !== null
     const ns = this.#nodes.get(node)
     const ev = ns === undefined ? undefined : ns.inflight.get(eventKey(serial, timeMs))
     return ev !== undefined && ev.timeMs === timeMs && ev.sockaddrs !== null

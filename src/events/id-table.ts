@@ -22,26 +22,36 @@ function hash (id: number): number {
   return (h ^ (h >>> 16)) >>> 0
 }
 
-/** The slots and probing; the values live in the subclass (IdTable). */
-abstract class IdSlots {
-  protected ids = new Float64Array(MIN_SLOTS).fill(EMPTY)
-  protected mask = MIN_SLOTS - 1
+/** Ids → objects (events in flight). */
+export class IdTable<V extends object> {
+  #ids = new Float64Array(MIN_SLOTS).fill(EMPTY)
+  /** The value of the id in the same slot of #ids. */
+  #values: Array<V | null> = new Array<V | null>(MIN_SLOTS).fill(null)
+  #mask = MIN_SLOTS - 1
   #size = 0
 
   get size (): number {
     return this.#size
   }
 
-  has (id: number): boolean {
-    return this.find(id) >= 0
+  get (id: number): V | undefined {
+    const slot = this.#find(id)
+    return slot < 0 ? undefined : this.#values[slot] as V
+  }
+
+  set (id: number, value: V): void {
+    const found = this.#find(id)
+    const slot = found < 0 ? this.#claim(id) : found // claim may grow #values: read it after
+    this.#values[slot] = value
   }
 
   /** Removes an id; false when it was not there. */
   delete (id: number): boolean {
-    let hole = this.find(id)
+    let hole = this.#find(id)
     if (hole < 0) return false
-    const ids = this.ids
-    const mask = this.mask
+    const ids = this.#ids
+    const values = this.#values
+    const mask = this.#mask
     // Backward shift: each later entry of the probe run moves into the hole unless its home slot
     // lies (cyclically) after the hole, where a lookup would no longer pass the hole to reach it.
     for (let next = (hole + 1) & mask; ids[next] !== EMPTY; next = (next + 1) & mask) {
@@ -49,19 +59,19 @@ abstract class IdSlots {
       const reachable = hole <= next ? (home > hole && home <= next) : (home > hole || home <= next)
       if (reachable) continue
       ids[hole] = ids[next] as number
-      this.moveValue(next, hole)
+      values[hole] = values[next] as V
       hole = next
     }
     ids[hole] = EMPTY
-    this.clearValue(hole)
+    values[hole] = null
     this.#size--
     return true
   }
 
   /** The slot of id, or -1. */
-  protected find (id: number): number {
-    const ids = this.ids
-    const mask = this.mask
+  #find (id: number): number {
+    const ids = this.#ids
+    const mask = this.#mask
     for (let slot = hash(id) & mask; ; slot = (slot + 1) & mask) {
       const here = ids[slot] as number
       if (here === id) return slot
@@ -70,65 +80,36 @@ abstract class IdSlots {
   }
 
   /** A slot for a new id (growing the table first when half full). */
-  protected claim (id: number): number {
-    if ((this.#size + 1) * 2 > this.ids.length) this.#grow()
-    const ids = this.ids
-    const mask = this.mask
-    let slot = hash(id) & mask
-    while (ids[slot] !== EMPTY) slot = (slot + 1) & mask
-    ids[slot] = id
+  #claim (id: number): number {
+    if ((this.#size + 1) * 2 > this.#ids.length) this.#grow()
+    const slot = this.#freeSlot(id)
+    this.#ids[slot] = id
     this.#size++
     return slot
   }
 
+  /** The first empty slot of id's probe run. */
+  #freeSlot (id: number): number {
+    const ids = this.#ids
+    const mask = this.#mask
+    let slot = hash(id) & mask
+    while (ids[slot] !== EMPTY) slot = (slot + 1) & mask
+    return slot
+  }
+
   #grow (): void {
-    const old = this.ids
-    const slots = old.length * 2
-    this.ids = new Float64Array(slots).fill(EMPTY)
-    this.mask = slots - 1
-    this.resizeValues(slots)
-    for (let i = 0; i < old.length; i++) {
-      const id = old[i] as number
-      if (id === EMPTY) continue
-      let slot = hash(id) & this.mask
-      while (this.ids[slot] !== EMPTY) slot = (slot + 1) & this.mask
-      this.ids[slot] = id
-      this.copyOldValue(i, slot)
-    }
-    this.dropOldValues()
-  }
-
-  protected abstract moveValue (from: number, to: number): void
-  protected abstract clearValue (slot: number): void
-  /** Allocates values for slots, keeping the old ones readable by copyOldValue until dropOldValues. */
-  protected abstract resizeValues (slots: number): void
-  protected abstract copyOldValue (oldSlot: number, slot: number): void
-  protected abstract dropOldValues (): void
-}
-
-/** Ids → objects (events in flight). */
-export class IdTable<V extends object> extends IdSlots {
-  #values: Array<V | null> = new Array<V | null>(MIN_SLOTS).fill(null)
-  #old: Array<V | null> = []
-
-  get (id: number): V | undefined {
-    const slot = this.find(id)
-    return slot < 0 ? undefined : this.#values[slot] as V
-  }
-
-  set (id: number, value: V): void {
-    const found = this.find(id)
-    const slot = found < 0 ? this.claim(id) : found // claim may grow #values: read it after
-    this.#values[slot] = value
-  }
-
-  protected moveValue (from: number, to: number): void { this.#values[to] = this.#values[from] as V }
-  protected clearValue (slot: number): void { this.#values[slot] = null }
-  protected resizeValues (slots: number): void {
-    this.#old = this.#values
+    const oldIds = this.#ids
+    const oldValues = this.#values
+    const slots = oldIds.length * 2
+    this.#ids = new Float64Array(slots).fill(EMPTY)
     this.#values = new Array<V | null>(slots).fill(null)
+    this.#mask = slots - 1
+    for (let i = 0; i < oldIds.length; i++) {
+      const id = oldIds[i] as number
+      if (id === EMPTY) continue
+      const slot = this.#freeSlot(id)
+      this.#ids[slot] = id
+      this.#values[slot] = oldValues[i] as V
+    }
   }
-
-  protected copyOldValue (oldSlot: number, slot: number): void { this.#values[slot] = this.#old[oldSlot] as V }
-  protected dropOldValues (): void { this.#old = [] }
 }

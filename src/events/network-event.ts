@@ -13,6 +13,7 @@ import { errnoName } from '../decoders/syscall.js'
 import { decodeEnrichedName, decodeHexInt, decodeId, decodeInt, decodeKeys, decodeString } from '../decoders/values.js'
 import { socketTypeName, transportOf } from '../decoders/socket-type.js'
 import { latin1 } from '../lines/latin1.js'
+import { writeDecimal } from '../sinks/json-writer.js'
 
 /** An address with its family left out, e.g. { ip, port } or { ip, port, flowinfo, scope_id }. */
 export interface Endpoint {
@@ -108,17 +109,6 @@ const idText = Buffer.alloc(48)
 /** Holds the time up to the second between calls (isoTime). */
 const timeText = Buffer.alloc(48)
 
-/** Writes the decimal digits of n (a non-negative safe integer) at text[at]; returns the end. */
-function writeDigits (text: Buffer, n: number, at: number): number {
-  let end = at
-  for (let x = n; ; x = Math.floor(x / 10)) {
-    end++
-    if (x < 10) break
-  }
-  for (let x = n, p = end; p > at; x = Math.floor(x / 10)) text[--p] = 0x30 + (x % 10)
-  return end
-}
-
 /** Writes ms (0 to 999) as three digits at text[at]; returns the end. */
 function writeMillis (text: Buffer, ms: number, at: number): number {
   text[at] = 0x30 + Math.floor(ms / 100)
@@ -136,11 +126,11 @@ export function eventId (ev: PendingEvent): string {
     const ms = ev.ms < 10 ? `00${ev.ms}` : ev.ms < 100 ? `0${ev.ms}` : String(ev.ms)
     return `${ev.sec}.${ms}:${ev.serial}`
   }
-  let p = writeDigits(idText, ev.sec, 0)
+  let p = writeDecimal(idText, 0, ev.sec)
   idText[p++] = 0x2e // .
   p = writeMillis(idText, ev.ms, p)
   idText[p++] = 0x3a // :
-  p = writeDigits(idText, ev.serial, p)
+  p = writeDecimal(idText, p, ev.serial)
   return latin1(idText, 0, p)
 }
 

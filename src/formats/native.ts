@@ -219,7 +219,7 @@ class CallRun {
   readonly bytes = new KeptBytes()
 
   matches (ev: NetworkEvent): boolean {
-    return this.bytes.length >= 0 && ev.node === this.node && ev.syscall === this.syscall && ev.arch === this.arch &&
+    return this.bytes.view !== null && ev.node === this.node && ev.syscall === this.syscall && ev.arch === this.arch &&
       ev.result === this.result
   }
 
@@ -244,7 +244,7 @@ class ResultRun {
 
   matches (ev: NetworkEvent): boolean {
     const s = ev.socket
-    return this.bytes.length >= 0 && ev.errno === this.errno && ev.family === this.family &&
+    return this.bytes.view !== null && ev.errno === this.errno && ev.family === this.family &&
       ev.direction === this.direction && ev.action === this.action && ev.transport === this.transport &&
       (s === null ? !this.hasSocket : this.hasSocket && s.type === this.socketType && Object.is(s.protocol, this.protocol))
   }
@@ -271,7 +271,7 @@ class TailRun {
   readonly bytes = new KeptBytes()
 
   matches (ev: NetworkEvent): boolean {
-    return this.bytes.length >= 0 && ev.tty === this.tty && ev.key === this.key && sameStrings(ev.keys ?? null, this.keys) &&
+    return this.bytes.view !== null && ev.tty === this.tty && ev.key === this.key && sameStrings(ev.keys ?? null, this.keys) &&
       (ev.socketcall !== undefined) === this.socketcall && ev.decode_error === this.decodeError &&
       ev.transport_hint === this.transportHint
   }
@@ -293,7 +293,7 @@ class ProcessRun {
   readonly bytes = new KeptBytes()
 
   matches (ev: NetworkEvent): boolean {
-    return this.bytes.length >= 0 && sameProcess(ev.process, this.process as Process) && sameUser(ev.user, this.user as User)
+    return this.bytes.view !== null && sameProcess(ev.process, this.process as Process) && sameUser(ev.user, this.user as User)
   }
 
   keep (ev: NetworkEvent): void {

@@ -8,21 +8,51 @@
  * starts the record over with text()), integers, and bytes prepared in advance (fragment).
  */
 
-/** Bytes written once and kept to be written again (JsonWriter.keepSince); length -1 = none yet. */
+/**
+ * Copies src[from, from + n) to dst[at…]. Short runs by a loop, which beats a call into set(); longer
+ * ones by set() (a memcpy).
+ */
+function copyBytes (dst: Buffer, at: number, src: Buffer, from: number, n: number): void {
+  if (n > 64) dst.set(from === 0 && n === src.length ? src : src.subarray(from, from + n), at)
+  else for (let i = 0; i < n; i++) dst[at + i] = src[from + i] as number
+}
+
+/**
+ * Writes the decimal digits of n (a non-negative safe integer) at buf[at…]; returns where they end.
+ * For the writer's numbers and for texts made of numbers (network-event.ts's event ids).
+ */
+export function writeDecimal (buf: Uint8Array, at: number, n: number): number {
+  let end = at + 1
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) end++
+  for (let x = n, p = end; p > at; x = Math.floor(x / 10)) buf[--p] = 0x30 + (x % 10)
+  return end
+}
+
+/**
+ * Bytes written once and kept to be written again (JsonWriter.keepSince). Refilled in place: a new
+ * typed array per copy meant a malloc'd backing store each time a run of fields changed, which cost
+ * more than writing the fields.
+ */
 export class KeptBytes {
-  bytes: Uint8Array
-  length = -1
-  /** bytes[0, length), as a view of its own: copied out by one set() (a memcpy), not byte by byte. */
-  view: Uint8Array
+  // Buffers, like the writer's own and the fragments: the copy loops then see one kind of array.
+  #store: Buffer
+  /** The bytes kept, as a view of their own (copied out whole by kept()); null until filled. */
+  view: Buffer | null = null
 
   constructor (size = 256) {
-    this.bytes = new Uint8Array(size)
-    this.view = this.bytes.subarray(0, 0)
+    this.#store = Buffer.allocUnsafe(size)
+  }
+
+  /** Keeps src[from, from + n) instead of what was kept before. */
+  fill (src: Buffer, from: number, n: number): void {
+    if (this.#store.length < n) this.#store = Buffer.allocUnsafe(Math.max(n, this.#store.length * 2))
+    copyBytes(this.#store, 0, src, from, n)
+    this.view = this.#store.subarray(0, n)
   }
 }
 
 /** Prepared bytes: a piece of JSON text that never changes (a key, punctuation), encoded once. */
-export function fragment (text: string): Uint8Array {
+export function fragment (text: string): Buffer {
   return Buffer.from(text, 'utf8')
 }
 
@@ -70,24 +100,15 @@ export class JsonWriter {
 
   /**
    * Copies the bytes written since position into kept, to be written again by kept(). The copy is
-   * kept's own (the writer's buffers are reused once written out) and refills kept's buffer in
-   * place: a new typed array per copy meant a malloc'd backing store each time a run of fields
-   * changed, which cost more than writing the fields.
+   * kept's own: the writer's buffers are reused once written out.
    */
   keepSince (position: number, kept: KeptBytes): void {
-    const n = this.#pos - position
-    if (kept.bytes.length < n) kept.bytes = new Uint8Array(Math.max(n, kept.bytes.length * 2))
-    const src = this.#buf
-    const dst = kept.bytes
-    if (n > 64) dst.set(src.subarray(position, position + n))
-    else for (let i = 0; i < n; i++) dst[i] = src[position + i] as number
-    kept.length = n
-    kept.view = dst.subarray(0, n)
+    kept.fill(this.#buf, position, this.#pos - position)
   }
 
-  /** Writes bytes kept by keepSince() again. */
+  /** Writes bytes kept by keepSince() again (kept must have been filled). */
   kept (k: KeptBytes): void {
-    this.#copy(k.view, k.length)
+    this.#copy(k.view as Buffer)
   }
 
   /** Forgets what was written after position (a record abandoned half way). */
@@ -106,17 +127,14 @@ export class JsonWriter {
   }
 
   /** Prepared bytes (fragment). */
-  fragment (bytes: Uint8Array): void {
-    this.#copy(bytes, bytes.length)
+  fragment (bytes: Buffer): void {
+    this.#copy(bytes)
   }
 
-  /** The first n bytes of src. Short runs by a loop, which beats a call into set(). */
-  #copy (src: Uint8Array, n: number): void {
-    const buf = this.#room(n)
-    const p = this.#pos
-    if (n > 64 && n === src.length) buf.set(src, p)
-    else for (let i = 0; i < n; i++) buf[p + i] = src[i] as number
-    this.#pos = p + n
+  #copy (src: Buffer): void {
+    const n = src.length
+    copyBytes(this.#room(n), this.#pos, src, 0, n)
+    this.#pos += n
   }
 
   byte (b: number): void {
@@ -158,15 +176,7 @@ export class JsonWriter {
         this.byte(0x30 + v)
         return
       }
-      const buf = this.#room(16)
-      let digits = 1
-      for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++
-      let p = this.#pos + digits
-      this.#pos = p
-      for (let x = v; ; x = Math.floor(x / 10)) {
-        buf[--p] = 0x30 + (x % 10)
-        if (x < 10) break
-      }
+      this.#pos = writeDecimal(this.#room(16), this.#pos, v)
       return
     }
     this.text(Number.isFinite(v) ? String(v) : 'null')
