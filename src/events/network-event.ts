@@ -6,7 +6,7 @@
 import type { PendingEvent } from './assembler.js'
 import type { Verdict } from '../selection/select.js'
 import { findField, findValue } from '../records/find-field.js'
-import { laidOutSyscall, processFields, searchedFields, type CallFields, type LaidOutSyscall, type ProcessFields } from '../records/syscall-fields.js'
+import { callerFields, laidOutCall, searchedFields, type CallFields, type CallerFields } from '../records/syscall-fields.js'
 import { decodeSockaddr, familyName, isSockaddrError } from '../decoders/sockaddr.js'
 import { decodeProctitle } from '../decoders/proctitle.js'
 import { errnoName } from '../decoders/syscall.js'
@@ -64,9 +64,9 @@ export interface NetworkEvent {
   remote: Readonly<Endpoint> | null
   local: Readonly<Endpoint> | null
   fd: number | null
-  /** argv is shared by the events of one process and frozen: copy it to change it. */
-  process: { pid: number | null, ppid: number | null, exe: string | null, comm: string | null, argv: readonly string[] | null }
-  user: User
+  /** process and user are shared by the events of one process and frozen: copy them to change them. */
+  process: Readonly<{ pid: number | null, ppid: number | null, exe: string | null, comm: string | null, argv: readonly string[] | null }>
+  user: Readonly<User>
   tty: string | null
   key: string | null
   keys?: readonly string[]
@@ -164,88 +164,87 @@ function resultOf (success: string | undefined, syscall: string | null, errno: s
   return exit < 0 ? 'failed' : 'success'
 }
 
-/** The process's part of an event, decoded from its SYSCALL fields and PROCTITLE record. */
-interface ProcessInfo {
-  pid: number | null
-  ppid: number | null
-  exe: string | null
-  comm: string | null
-  argv: readonly string[] | null
-  uid: number | null
-  euid: number | null
-  gid: number | null
-  auid: number | null
-  ses: number | null
-  /** ENRICHED names, null when absent or unset */
-  name: string | null
-  effectiveName: string | null
-  group: string | null
-  auditName: string | null
+type Process = NetworkEvent['process']
+
+/**
+ * Who made a call: the process and user, decoded from the SYSCALL record's caller fields and the
+ * PROCTITLE record, the terminal, and the keys of the rule that logged it. Shared by the events of
+ * one process and frozen (NetworkEvent.process and .user are these objects), so a writer may keep
+ * what it made of them by identity (formats/native.ts).
+ */
+interface Caller {
+  process: Process
+  user: Readonly<User>
   tty: string | null
+  keys: readonly string[]
 }
 
-function decodeProcess (f: ProcessFields, proctitle: string | null): ProcessInfo {
+function decodeCaller (f: CallerFields, proctitle: string | null): Caller {
+  const user: User = { uid: decodeId(f.uid), euid: decodeId(f.euid), gid: decodeId(f.gid), auid: decodeId(f.auid), ses: decodeId(f.ses) }
+  // ENRICHED logs carry the names auditd resolved (UID="root"): the ones that name someone.
+  const name = decodeEnrichedName(f.UID)
+  const effectiveName = decodeEnrichedName(f.EUID)
+  const group = decodeEnrichedName(f.GID)
+  const auditName = decodeEnrichedName(f.AUID)
+  if (name !== null) user.name = name
+  if (effectiveName !== null) user.effective_name = effectiveName
+  if (group !== null) user.group = group
+  if (auditName !== null) user.audit_name = auditName
   const tty = f.tty
   return {
-    pid: decodeInt(f.pid),
-    ppid: decodeInt(f.ppid),
-    exe: decodeString(f.exe),
-    comm: decodeString(f.comm),
-    argv: proctitle === null ? null : Object.freeze(decodeProctitle(findValue(proctitle, 'proctitle=') ?? '')),
-    uid: decodeId(f.uid),
-    euid: decodeId(f.euid),
-    gid: decodeId(f.gid),
-    auid: decodeId(f.auid),
-    ses: decodeId(f.ses),
-    name: decodeEnrichedName(f.UID),
-    effectiveName: decodeEnrichedName(f.EUID),
-    group: decodeEnrichedName(f.GID),
-    auditName: decodeEnrichedName(f.AUID),
-    tty: tty === undefined || tty === '(none)' ? null : tty
+    process: Object.freeze({
+      pid: decodeInt(f.pid),
+      ppid: decodeInt(f.ppid),
+      exe: decodeString(f.exe),
+      comm: decodeString(f.comm),
+      argv: proctitle === null ? null : Object.freeze(decodeProctitle(findValue(proctitle, 'proctitle=') ?? ''))
+    }),
+    user: Object.freeze(user),
+    tty: tty === undefined || tty === '(none)' ? null : tty,
+    keys: ruleKeys(f.key)
   }
 }
 
 /**
- * The processes decoded before, by the texts they were decoded from. A process makes call after
- * call, each logged with the same process fields and command line, so these are compared before
- * anything is decoded again: first the few seen last (string equality, no hashing), then all those
- * remembered, by process text. A busy host interleaves the calls of more processes than the first
- * can hold (405 distinct ones, 5,110 misses of 8 on the bench corpus), and decoding one costs
- * more than many lookups.
+ * The callers decoded before, by the texts they were decoded from. A process makes call after call,
+ * each logged with the same caller text and command line, so these are compared before anything is
+ * decoded again: first the few seen last (string equality, no hashing), then all those remembered,
+ * by caller text. A busy host interleaves the calls of more processes than the first can hold (405
+ * distinct ones, 5,110 misses of 8 on the bench corpus), and decoding one costs more than many
+ * lookups.
  */
-interface KnownProcess { processText: string, namesText: string | undefined, proctitle: string | null, info: ProcessInfo }
-const recentProcesses: KnownProcess[] = []
-const RECENT_PROCESSES = 8
+interface KnownCaller { text: string, proctitle: string | null, caller: Caller }
+const recentCallers: KnownCaller[] = []
+const RECENT_CALLERS = 8
 let nextRecent = 0
-/** processText → the processes with that text (several when names or command lines differ). */
-const knownProcesses = new Map<string, KnownProcess[]>()
-/** Emptied when it holds this many process texts, which bounds its memory (about 1 KB each). */
-const PROCESS_LIMIT = 1024
+/** Caller text → the callers with that text (several when their command lines differ). */
+const knownCallers = new Map<string, KnownCaller[]>()
+/** Emptied when it holds this many caller texts, which bounds its memory (about 1 KB each). */
+const CALLER_LIMIT = 2048
 
-const sameTexts = (k: KnownProcess, s: LaidOutSyscall, proctitle: string | null): boolean =>
-  k.processText === s.processText && k.namesText === s.namesText && k.proctitle === proctitle
-
-function processInfo (s: LaidOutSyscall, proctitle: string | null): ProcessInfo {
-  for (let i = 0; i < recentProcesses.length; i++) {
-    const k = recentProcesses[i] as KnownProcess
-    if (sameTexts(k, s, proctitle)) return k.info
+/** The caller of a laid-out body, or null when its caller text is not in the kernel's layout. */
+function knownCaller (text: string, proctitle: string | null): Caller | null {
+  for (let i = 0; i < recentCallers.length; i++) {
+    const k = recentCallers[i] as KnownCaller
+    if (k.text === text && k.proctitle === proctitle) return k.caller
   }
-  let entry: KnownProcess | undefined
-  let same = knownProcesses.get(s.processText)
-  if (same !== undefined) entry = same.find(k => sameTexts(k, s, proctitle))
+  let same = knownCallers.get(text)
+  let entry = same?.find(k => k.proctitle === proctitle)
   if (entry === undefined) {
-    entry = { processText: s.processText, namesText: s.namesText, proctitle, info: decodeProcess(processFields(s.processText, s.namesText), proctitle) }
-    if (knownProcesses.size >= PROCESS_LIMIT) knownProcesses.clear()
-    if (same === undefined || same.length >= RECENT_PROCESSES) {
+    const f = callerFields(text)
+    if (f === null) return null
+    entry = { text, proctitle, caller: decodeCaller(f, proctitle) }
+    if (knownCallers.size >= CALLER_LIMIT) knownCallers.clear()
+    if (same === undefined || same.length >= RECENT_CALLERS) {
       same = []
-      knownProcesses.set(s.processText, same)
+      knownCallers.set(text, same)
     }
     same.push(entry)
   }
-  if (recentProcesses.length < RECENT_PROCESSES) recentProcesses.push(entry)
-  else recentProcesses[nextRecent] = entry
-  nextRecent = (nextRecent + 1) % RECENT_PROCESSES
-  return entry.info
+  if (recentCallers.length < RECENT_CALLERS) recentCallers.push(entry)
+  else recentCallers[nextRecent] = entry
+  nextRecent = (nextRecent + 1) % RECENT_CALLERS
+  return entry.caller
 }
 
 /**
@@ -293,22 +292,21 @@ function ruleKeys (raw: string | undefined): readonly string[] {
 
 export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
   // The SYSCALL fields read below: all at once when the body is in the kernel's layout, with the
-  // process's fields decoded once per process (see syscall-fields.ts); else searched one by one.
+  // caller's decoded once per process (see syscall-fields.ts); else searched one by one.
   const body = ev.syscall ?? ''
-  const laidOut = laidOutSyscall(body)
+  const call = laidOutCall(body)
+  let caller = call === null ? null : knownCaller(call.callerText, ev.proctitle)
   let f: CallFields
-  let p: ProcessInfo
-  if (laidOut !== null) {
-    f = laidOut
-    p = processInfo(laidOut, ev.proctitle)
+  if (call !== null && caller !== null) {
+    f = call
   } else {
     const all = searchedFields(body)
     f = all
-    p = decodeProcess(all, ev.proctitle)
+    caller = decodeCaller(all, ev.proctitle)
   }
   const exit = decodeInt(f.exit)
   const errno = exit !== null && exit < 0 ? errnoName(-exit) : null
-  const keys = ruleKeys(f.key)
+  const keys = caller.keys
 
   let remote: Readonly<Endpoint> | null = null
   let local: Readonly<Endpoint> | null = null
@@ -357,16 +355,11 @@ export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
     remote,
     local,
     fd,
-    process: { pid: p.pid, ppid: p.ppid, exe: p.exe, comm: p.comm, argv: p.argv },
-    user: { uid: p.uid, euid: p.euid, gid: p.gid, auid: p.auid, ses: p.ses },
-    tty: p.tty,
+    process: caller.process,
+    user: caller.user,
+    tty: caller.tty,
     key: keys[0] ?? null
   }
-  // ENRICHED logs carry the names auditd resolved (UID="root"): the ones that name someone.
-  if (p.name !== null) out.user.name = p.name
-  if (p.effectiveName !== null) out.user.effective_name = p.effectiveName
-  if (p.group !== null) out.user.group = p.group
-  if (p.auditName !== null) out.user.audit_name = p.auditName
   if (keys.length > 1) out.keys = keys
   if (v.viaSocketcall) out.socketcall = true
   if (decodeError !== null) out.decode_error = decodeError

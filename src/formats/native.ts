@@ -14,8 +14,9 @@
  * - Strings are written as they are, which is right for printable ASCII without quote or
  *   backslash. Any other string (the kernel hex-encodes such values, so only decoded ones can hold
  *   them) makes the writer start the event over as JSON.stringify's text.
- * - The events of one process carry the same "process" and "user" call after call: their bytes
- *   are kept with the values they were made from, and reused while the values are equal.
+ * - The events of one process carry the same "process" and "user" call after call (the filter's
+ *   are one shared frozen pair): their bytes are kept, and reused for the same objects, or for
+ *   objects of equal values.
  */
 import type { Endpoint, NetworkEvent } from '../events/network-event.js'
 import { JsonWriter, KeptBytes, fragment } from '../sinks/json-writer.js'
@@ -306,6 +307,34 @@ class ProcessRun {
 
 const writeProcess = (w: JsonWriter, ev: NetworkEvent): boolean => writeProcessAndUser(w, ev.process, ev.user)
 
+/**
+ * The bytes of "process" and "user" by process object, with the user object they were written
+ * with. The filter shares one frozen process and user object among the events of a process, so the
+ * bytes are found by identity, without comparing fields; events built some other way (objects not
+ * frozen, which could change after they are written) go through the remembered runs instead.
+ */
+const callerBytes = new WeakMap<Process, { user: User, bytes: KeptBytes }>()
+
+const isFrozenCaller = (p: Process, u: User): boolean =>
+  Object.isFrozen(p) && Object.isFrozen(u) && (p.argv === null || Object.isFrozen(p.argv))
+
+function writeCaller (w: JsonWriter, ev: NetworkEvent): boolean {
+  const p = ev.process
+  const u = ev.user
+  const known = callerBytes.get(p)
+  if (known !== undefined && known.user === u) {
+    w.kept(known.bytes)
+    return true
+  }
+  if (!isFrozenCaller(p, u)) return writeRun(w, ev, processRuns, writeProcess)
+  const start = w.length
+  if (!writeProcessAndUser(w, p, u)) return false
+  const bytes = new KeptBytes(w.length - start)
+  w.keepSince(start, bytes)
+  callerBytes.set(p, { user: u, bytes })
+  return true
+}
+
 type Run = CallRun | ResultRun | TailRun | ProcessRun
 
 /**
@@ -433,6 +462,6 @@ function writeFields (w: JsonWriter, ev: NetworkEvent): boolean {
   if (!writeEndpoint(w, ev.local)) return false
   w.fragment(F.fd)
   w.numOrNull(ev.fd)
-  if (!writeRun(w, ev, processRuns, writeProcess)) return false
+  if (!writeCaller(w, ev)) return false
   return writeRun(w, ev, tailRuns, writeTail)
 }

@@ -1,15 +1,16 @@
 /**
  * Stage 2d: the fields of a SYSCALL record body that a kept event's output reads, all at once.
  * The kernel writes them in a fixed order (audit_log_exit, audit_log_task_info, audit_log_key in
- * kernel/auditsc.c), and auditd's ENRICHED part too, so one regular expression over the whole body
- * replaces a dozen searches for "name=". When a body is not in that layout (another kernel, a
+ * kernel/auditsc.c), and auditd's ENRICHED part too, so two regular expressions over the body
+ * replace a dozen searches for "name=". When a body is not in that layout (another kernel, a
  * hand-made line), each field is searched for on its own (searchedFields). The values are the same
- * either way: the expression matches only when the body is exactly a run of the listed fields, so
- * the token it captures for a name is the first token with that name, as findValue's.
+ * either way: the expressions match only when the body is exactly a run of the listed fields, so
+ * the token captured for a name is the first token with that name, as findValue's.
  *
- * The process's own fields (ppid= … exe=, and the ENRICHED names) come as one piece of text, read
- * only on demand: the events of one process repeat them call after call, and their reader
- * (network-event.ts) decodes them once per process.
+ * A body is read in two parts, split at " ppid=": the call's own fields (arch= … items=), which
+ * change from call to call, and the caller's (ppid= … exe=, the rule key, the ENRICHED names), one
+ * piece of text that the events of one process repeat call after call. Its reader (network-event.ts)
+ * decodes that text once per process, so most events only run the short expression over the call.
  */
 import { findValue } from './find-field.js'
 
@@ -20,11 +21,10 @@ export interface CallFields {
   a0: string | undefined
   a1: string | undefined
   a2: string | undefined
-  key: string | undefined
 }
 
-/** The fields of the process that made the call. */
-export interface ProcessFields {
+/** The fields of the process that made the call, and the key of the rule that logged it. */
+export interface CallerFields {
   ppid: string | undefined
   pid: string | undefined
   auid: string | undefined
@@ -35,6 +35,7 @@ export interface ProcessFields {
   ses: string | undefined
   comm: string | undefined
   exe: string | undefined
+  key: string | undefined
   /** ENRICHED names */
   AUID: string | undefined
   UID: string | undefined
@@ -42,12 +43,10 @@ export interface ProcessFields {
   EUID: string | undefined
 }
 
-/** A body in the kernel's layout: the call's fields, and the process's as text. */
-export interface LaidOutSyscall extends CallFields {
-  /** "ppid=… exe=…": equal texts (with equal namesText) give equal ProcessFields. */
-  processText: string
-  /** The ENRICHED "AUID=… FSGID=…", undefined in RAW logs. */
-  namesText: string | undefined
+/** A body in the kernel's layout, up to the caller: the call's fields and the caller's text. */
+export interface LaidOutCall extends CallFields {
+  /** "ppid=… key=… [ENRICHED names]" to the end of the body: equal texts give equal CallerFields. */
+  callerText: string
 }
 
 /** A value, captured: everything up to the next separator (space or 0x1D), as findField reads it. */
@@ -55,52 +54,59 @@ const V = '([^ \\x1d]*)'
 /** A value, not captured. */
 const S = '[^ \\x1d]*'
 
-const PROCESS = `ppid=${V} pid=${V} auid=${V} uid=${V} gid=${V} euid=${V} suid=${S} fsuid=${S} egid=${S}` +
-  ` sgid=${S} fsgid=${S} tty=${V} ses=${V} comm=${V} exe=${V}`
-const NAMES = `AUID=${V} UID=${V} GID=${V} EUID=${V} SUID=${S} FSUID=${S} EGID=${S} SGID=${S} FSGID=${S}`
-/** A run of fields captured whole, not field by field. */
-const whole = (fields: string): string => `(${fields.replaceAll(V, S)})`
-
-/** A whole SYSCALL body in the kernel's layout (with auditd's ENRICHED part, if any). */
-export const SYSCALL_LAYOUT = new RegExp(
-  `^arch=${S} syscall=${S}(?: per=${S})?(?: success=${V} exit=${V})? a0=${V} a1=${V} a2=${V} a3=${S}` +
-  ` items=${S} ${whole(PROCESS)}(?: subj=${S})? key=${V}(?:[ \\x1d]ARCH=${S} SYSCALL=${S} ${whole(NAMES)})?$`
+/**
+ * The call's fields, from the start of the body to the space before "ppid=". No value holds a
+ * space, and no field here is called ppid, so in a laid-out body the first " ppid=" is where the
+ * caller's part starts: the two parts match these two expressions exactly when the whole body is
+ * in the layout.
+ */
+const CALL_LAYOUT = new RegExp(
+  `^arch=${S} syscall=${S}(?: per=${S})?(?: success=${V} exit=${V})? a0=${V} a1=${V} a2=${V} a3=${S} items=${S}$`
 )
-const PROCESS_FIELDS = new RegExp(`^${PROCESS}$`)
-const NAMES_FIELDS = new RegExp(`^${NAMES}$`)
+const CALLER_LAYOUT = new RegExp(
+  `^ppid=${V} pid=${V} auid=${V} uid=${V} gid=${V} euid=${V} suid=${S} fsuid=${S} egid=${S} sgid=${S} fsgid=${S}` +
+  ` tty=${V} ses=${V} comm=${V} exe=${V}(?: subj=${S})? key=${V}` +
+  `(?:[ \\x1d]ARCH=${S} SYSCALL=${S} AUID=${V} UID=${V} GID=${V} EUID=${V} SUID=${S} FSUID=${S} EGID=${S} SGID=${S} FSGID=${S})?$`
+)
+const CALLER_START = ' ppid='
 
-/** The call's fields and the process's text, or null when the body is not in the kernel's layout. */
-export function laidOutSyscall (body: string): LaidOutSyscall | null {
-  const m = SYSCALL_LAYOUT.exec(body)
+/**
+ * The call's fields and the caller's text, or null when the call's part is not in the kernel's
+ * layout. The caller's text is checked by callerFields, which returns null when it is not.
+ */
+export function laidOutCall (body: string): LaidOutCall | null {
+  const at = body.indexOf(CALLER_START)
+  if (at < 0) return null
+  const m = CALL_LAYOUT.exec(body.slice(0, at))
   if (m === null) return null
-  return { success: m[1], exit: m[2], a0: m[3], a1: m[4], a2: m[5], key: m[7], processText: m[6] as string, namesText: m[8] }
+  return { success: m[1], exit: m[2], a0: m[3], a1: m[4], a2: m[5], callerText: body.slice(at + 1) }
 }
 
-/** The process's fields from the texts of a laid-out body. */
-export function processFields (processText: string, namesText: string | undefined): ProcessFields {
-  // Both texts matched these same patterns inside SYSCALL_LAYOUT, so they match here.
-  const p = PROCESS_FIELDS.exec(processText) as RegExpExecArray
-  const n = namesText === undefined ? null : NAMES_FIELDS.exec(namesText)
+/** The caller's fields from the text laidOutCall split off, or null when it is not in the layout. */
+export function callerFields (callerText: string): CallerFields | null {
+  const m = CALLER_LAYOUT.exec(callerText)
+  if (m === null) return null
   return {
-    ppid: p[1],
-    pid: p[2],
-    auid: p[3],
-    uid: p[4],
-    gid: p[5],
-    euid: p[6],
-    tty: p[7],
-    ses: p[8],
-    comm: p[9],
-    exe: p[10],
-    AUID: n?.[1],
-    UID: n?.[2],
-    GID: n?.[3],
-    EUID: n?.[4]
+    ppid: m[1],
+    pid: m[2],
+    auid: m[3],
+    uid: m[4],
+    gid: m[5],
+    euid: m[6],
+    tty: m[7],
+    ses: m[8],
+    comm: m[9],
+    exe: m[10],
+    key: m[11],
+    AUID: m[12],
+    UID: m[13],
+    GID: m[14],
+    EUID: m[15]
   }
 }
 
 /** Every field, each searched for on its own: for a body in any layout. */
-export function searchedFields (body: string): CallFields & ProcessFields {
+export function searchedFields (body: string): CallFields & CallerFields {
   return {
     success: findValue(body, 'success='),
     exit: findValue(body, 'exit='),
@@ -126,12 +132,9 @@ export function searchedFields (body: string): CallFields & ProcessFields {
 }
 
 /** Every field of a body in any layout: the laid-out reading when it applies, else searchedFields. */
-export function syscallFields (body: string): CallFields & ProcessFields {
-  const s = laidOutSyscall(body)
-  if (s === null) return searchedFields(body)
-  return { ...callOnly(s), ...processFields(s.processText, s.namesText) }
-}
-
-function callOnly (s: LaidOutSyscall): CallFields {
-  return { success: s.success, exit: s.exit, a0: s.a0, a1: s.a1, a2: s.a2, key: s.key }
+export function syscallFields (body: string): CallFields & CallerFields {
+  const call = laidOutCall(body)
+  const caller = call === null ? null : callerFields(call.callerText)
+  if (call === null || caller === null) return searchedFields(body)
+  return { success: call.success, exit: call.exit, a0: call.a0, a1: call.a1, a2: call.a2, ...caller }
 }

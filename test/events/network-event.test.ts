@@ -445,3 +445,16 @@ t.test('event ids and times, written as bytes, read as the template and toISOStr
   t.equal(isoTime(1795640801, 999), '2026-11-25T21:06:41.999Z')
   t.equal(eventId(ev(-1, 5, 1)), '-1.005:1', 'numbers outside the header\'s range keep the template\'s text')
 })
+
+t.test('the events of one process share one frozen process and user; another command line gets its own', async t => {
+  const a = build(t, CURL('-111'))
+  const b = build(t, CURL('-115'))
+  t.equal(a.process, b.process, 'one process object for both calls')
+  t.equal(a.user, b.user, 'one user object for both calls')
+  t.ok(Object.isFrozen(a.process) && Object.isFrozen(a.user) && Object.isFrozen(a.process.argv), 'frozen, argv too')
+  t.throws(() => { (a.process as { pid: number | null }).pid = 1 }, TypeError, 'cannot be changed by one event for the others')
+  const other = build(t, CURL('-111').replace(/proctitle=[0-9A-F]+/, 'proctitle="curl"'))
+  t.not(other.process, a.process, 'another PROCTITLE, another process object')
+  t.same(other.process.argv, ['curl'])
+  t.same(other.user, a.user, 'with equal user fields')
+})

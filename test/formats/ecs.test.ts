@@ -207,13 +207,12 @@ t.test('process, user, host and tags as Auditbeat names them', async t => {
 
   const logged = ecs(variant(ID.connect, ev => {
     ev.node = 'web-1'
-    ev.user.auid = 1000
-    ev.user.audit_name = 'alice'
-    ev.user.ses = 3
+    // process and user are the filter's shared, frozen objects: replaced, not changed.
+    ev.user = { ...ev.user, auid: 1000, audit_name: 'alice', ses: 3 }
     ev.tty = 'pts0'
     ev.key = 'net'
     ev.keys = ['net', 'egress']
-    ev.process.argv = null
+    ev.process = { ...ev.process, argv: null }
   }))
   t.same(logged.host, { name: 'web-1' })
   t.same(logged.user?.audit, { id: '1000', name: 'alice' }, 'the login user, as Auditbeat names it')

@@ -131,7 +131,9 @@ t.test('the same process call after call: its bytes are reused, and follow the v
   // Changed after it was written: the next event of "the same" process must show the change.
   const changed = events[3] as NetworkEvent
   argv.push('more')
-  changed.user.name = 'renamed'
+  // Built here unfrozen (the filter's own are frozen), so it can be changed in place.
+  const user = changed.user as { name?: string }
+  user.name = 'renamed'
   sameBytes(t, [changed, { ...base }, changed], 'a process changed in place')
   sameBytes(t, [{ ...base, process: { ...base.process, exe: 'caf\u00e9' } }, base, { ...base, user: { ...base.user, uid: 7 } }], 'one unsafe, then safe')
 })
@@ -158,7 +160,8 @@ t.test('calls that alternate (socket, connect, another key, another process): ea
   // A variant changed in place after it was written must not come out with its old bytes.
   const v = variants[1] as NetworkEvent
   v.key = 'changed'
-  v.process.pid = 999
+  const process = v.process as { pid: number | null }
+  process.pid = 999
   v.result = 'in_progress'
   sameBytes(t, [variants[0] as NetworkEvent, v, variants[3] as NetworkEvent, v], 'a variant changed in place')
 })

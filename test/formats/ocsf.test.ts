@@ -210,11 +210,11 @@ t.test('metadata, device and actor session', async t => {
 
   const logged = ocsf(variant(ID.connect, ev => {
     ev.node = 'web-1'
-    ev.user.ses = 3
-    ev.user.auid = 1000
+    // process and user are the filter's shared, frozen objects: replaced, not changed.
+    ev.user = { ...ev.user, ses: 3, auid: 1000 }
     ev.tty = 'pts0'
     ev.keys = ['net_connect', 'egress']
-    ev.process.argv = null
+    ev.process = { ...ev.process, argv: null }
   }))
   t.same(logged.device, { hostname: 'web-1', type_id: 0 })
   t.same(logged.actor?.session, { uid: '3', terminal: 'pts0' })
