@@ -260,12 +260,16 @@ const endpointsUnknownOrder = new Map<string, Readonly<Endpoint> | string>()
 const keyLists = new Map<string, readonly string[]>()
 const NO_KEYS: readonly string[] = Object.freeze([])
 
-/** An address without its family, or the decode error's text. */
-function decodeEndpoint (hex: string, littleEndian: boolean | null): Readonly<Endpoint> | string {
+/**
+ * The address of a SOCKADDR record body, without its family, or the decode error's text. Cached by
+ * the whole body, which holds nothing but the saddr (and in ENRICHED logs auditd's reading of it):
+ * equal bodies have equal addresses, and the saddr is searched for only on a miss.
+ */
+function decodeEndpoint (sockaddr: string, littleEndian: boolean | null): Readonly<Endpoint> | string {
   const cache = littleEndian === null ? endpointsUnknownOrder : littleEndian ? endpoints : endpointsBigEndian
-  let e = cache.get(hex)
+  let e = cache.get(sockaddr)
   if (e === undefined) {
-    const addr = decodeSockaddr(hex, littleEndian)
+    const addr = decodeSockaddr(findValue(sockaddr, 'saddr=') ?? '', littleEndian)
     if (isSockaddrError(addr)) {
       e = addr.error
     } else {
@@ -273,7 +277,7 @@ function decodeEndpoint (hex: string, littleEndian: boolean | null): Readonly<En
       e = Object.freeze(endpoint)
     }
     if (cache.size >= CACHE_LIMIT) cache.clear()
-    cache.set(hex, e)
+    cache.set(sockaddr, e)
   }
   return e
 }
@@ -312,8 +316,8 @@ export function buildNetworkEvent (ev: PendingEvent, v: Verdict): NetworkEvent {
   let local: Readonly<Endpoint> | null = null
   let decodeError: string | null = null
   if (v.sockaddrIndex >= 0) {
-    const hex = findValue((ev.sockaddrs as string[])[v.sockaddrIndex] as string, 'saddr=') ?? ''
-    const endpoint = decodeEndpoint(hex, v.arch === null ? null : v.arch.littleEndian)
+    const sockaddr = (ev.sockaddrs as string[])[v.sockaddrIndex] as string
+    const endpoint = decodeEndpoint(sockaddr, v.arch === null ? null : v.arch.littleEndian)
     if (typeof endpoint === 'string') decodeError = endpoint
     else if (v.syscall !== null && LOCAL_ADDRESS_CALLS.has(v.syscall)) local = endpoint
     else remote = endpoint
