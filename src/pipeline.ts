@@ -205,7 +205,7 @@ export interface RunResult {
  */
 async function formatter (format: Format): Promise<(ev: NetworkEvent) => unknown> {
   switch (format) {
-    case 'ecs': return (await import('./formats/ecs.js')).toEcs
+    case 'ecs': return (await import('./formats/ecs.js')).toEcsShared
     case 'ocsf': return (await import('./formats/ocsf.js')).toOcsf
     default: return ev => ev
   }

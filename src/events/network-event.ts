@@ -192,17 +192,37 @@ function decodeCaller (f: CallerFields, proctitle: string | null): Caller {
   if (auditName !== null) user.audit_name = auditName
   const tty = f.tty
   return {
-    process: Object.freeze({
+    process: interned(processes, {
       pid: decodeInt(f.pid),
       ppid: decodeInt(f.ppid),
       exe: decodeString(f.exe),
       comm: decodeString(f.comm),
       argv: proctitle === null ? null : Object.freeze(decodeProctitle(findValue(proctitle, 'proctitle=') ?? ''))
     }),
-    user: Object.freeze(user),
+    user: interned(users, user),
     tty: tty === undefined || tty === '(none)' ? null : tty,
     keys: ruleKeys(f.key)
   }
+}
+
+/**
+ * One frozen object per distinct process and per distinct user, by their values: a process's
+ * calls of different kinds and rule keys have different caller texts, so each is decoded on its
+ * own, and would otherwise give each kind of call its own copy of the same process. Each map is
+ * emptied when it holds CALLER_LIMIT values, which bounds its memory.
+ */
+const processes = new Map<string, Process>()
+const users = new Map<string, Readonly<User>>()
+
+function interned<T extends object> (all: Map<string, T>, value: T): T {
+  // Decoding is rare (once per caller text), so the values' JSON text is an affordable key.
+  const key = JSON.stringify(value)
+  const known = all.get(key)
+  if (known !== undefined) return known
+  if (all.size >= CALLER_LIMIT) all.clear()
+  Object.freeze(value)
+  all.set(key, value)
+  return value
 }
 
 /**

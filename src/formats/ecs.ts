@@ -129,11 +129,37 @@ function fromContext (ep: Endpoint | null): TrafficEndpoint | null {
  * - bind, socket and other calls: neither; a bind says which address the socket has, not whether it
  *   will send from it or be connected to (the same reason Auditbeat gives for leaving it out).
  */
-export function trafficEndpoints (ev: NetworkEvent): { source: TrafficEndpoint | null, destination: TrafficEndpoint | null } {
-  if (ev.direction === 'outbound') return { source: fromContext(ev.local), destination: fromCall(ev.remote) }
-  if (ev.direction === 'inbound') return { source: fromCall(ev.remote), destination: fromContext(ev.local) }
+export function trafficEndpoints (ev: NetworkEvent, share = false): { source: TrafficEndpoint | null, destination: TrafficEndpoint | null } {
+  const call = (ep: Endpoint | null): TrafficEndpoint | null => share ? shared(fromCall, viaCall, ep) : fromCall(ep)
+  const context = (ep: Endpoint | null): TrafficEndpoint | null => share ? shared(fromContext, viaContext, ep) : fromContext(ep)
+  if (ev.direction === 'outbound') return { source: context(ev.local), destination: call(ev.remote) }
+  if (ev.direction === 'inbound') return { source: call(ev.remote), destination: context(ev.local) }
   return { source: null, destination: null }
 }
+
+/**
+ * Shared documents (toEcsShared): the filter decodes each distinct address once and shares the
+ * frozen result among the events that carry it, so what is made from such an address is made once
+ * too, frozen and shared in turn (and the JSON writer then writes its bytes again by identity,
+ * sinks/json-value.ts).
+ */
+const viaCall = new WeakMap<Endpoint, Readonly<TrafficEndpoint> | null>()
+const viaContext = new WeakMap<Endpoint, Readonly<TrafficEndpoint> | null>()
+
+function shared (make: (ep: Endpoint | null) => TrafficEndpoint | null, made: WeakMap<Endpoint, Readonly<TrafficEndpoint> | null>,
+  ep: Endpoint | null): TrafficEndpoint | null {
+  if (ep === null || !Object.isFrozen(ep)) return make(ep)
+  let out = made.get(ep)
+  if (out === undefined) {
+    const fresh = make(ep)
+    out = fresh === null ? null : Object.freeze(fresh)
+    made.set(ep, out)
+  }
+  return out
+}
+
+/** An address for a shared document: the filter's own (frozen, shared) as it is, any other copied. */
+const asGiven = (ep: Endpoint): Endpoint => Object.isFrozen(ep) ? ep : copyEndpoint(ep)
 
 /** The serial number of SECONDS.MILLIS:SERIAL. */
 export function auditSerial (eventId: string): number {
@@ -258,6 +284,45 @@ function entity (id: number | null, name: string | undefined): EcsEntity | null 
   return out.id === undefined && out.name === undefined ? null : out
 }
 
+/**
+ * The ECS process and user of the filter's shared, frozen process and user objects (see
+ * NetworkEvent), made once and shared in turn, frozen all through: the JSON writer then writes
+ * their bytes again by identity (sinks/json-value.ts).
+ */
+const ecsProcesses = new WeakMap<NetworkEvent['process'], NonNullable<EcsEvent['process']> | null>()
+const ecsUsers = new WeakMap<NetworkEvent['user'], NonNullable<EcsEvent['user']> | null>()
+
+function sharedProcess (ev: NetworkEvent): NonNullable<EcsEvent['process']> | null {
+  const p = ev.process
+  if (!Object.isFrozen(p) || (p.argv !== null && !Object.isFrozen(p.argv))) return ecsProcess(ev)
+  let out = ecsProcesses.get(p)
+  if (out === undefined) {
+    out = ecsProcess(ev)
+    if (out !== null) {
+      if (out.parent !== undefined) Object.freeze(out.parent)
+      if (out.args !== undefined) Object.freeze(out.args)
+      Object.freeze(out)
+    }
+    ecsProcesses.set(p, out)
+  }
+  return out
+}
+
+function sharedUser (ev: NetworkEvent): NonNullable<EcsEvent['user']> | null {
+  const u = ev.user
+  if (!Object.isFrozen(u)) return ecsUser(ev)
+  let out = ecsUsers.get(u)
+  if (out === undefined) {
+    out = ecsUser(ev)
+    if (out !== null) {
+      for (const part of [out.effective, out.group, out.audit]) if (part !== undefined) Object.freeze(part)
+      Object.freeze(out)
+    }
+    ecsUsers.set(u, out)
+  }
+  return out
+}
+
 function ecsProcess (ev: NetworkEvent): NonNullable<EcsEvent['process']> | null {
   const p = ev.process
   const out: NonNullable<EcsEvent['process']> = {}
@@ -288,7 +353,7 @@ function ecsUser (ev: NetworkEvent): NonNullable<EcsEvent['user']> | null {
   return Object.keys(out).length === 0 ? null : out
 }
 
-function ecsAuditd (ev: NetworkEvent): EcsAuditd {
+function ecsAuditd (ev: NetworkEvent, share: boolean): EcsAuditd {
   const out: EcsAuditd = {
     event_id: ev.event_id,
     sequence: auditSerial(ev.event_id),
@@ -308,15 +373,28 @@ function ecsAuditd (ev: NetworkEvent): EcsAuditd {
   }
   if (ev.user.ses !== null) out.session = String(ev.user.ses)
   if (ev.tty !== null) out.tty = ev.tty
-  if (ev.local !== null) out.local = copyEndpoint(ev.local)
-  if (ev.remote !== null) out.remote = copyEndpoint(ev.remote)
+  if (ev.local !== null) out.local = share ? asGiven(ev.local) : copyEndpoint(ev.local)
+  if (ev.remote !== null) out.remote = share ? asGiven(ev.remote) : copyEndpoint(ev.remote)
   if (ev.socketcall === true) out.socketcall = true
   if (ev.decode_error !== undefined) out.decode_error = ev.decode_error
   return out
 }
 
 export function toEcs (ev: NetworkEvent): EcsEvent {
-  const { source, destination } = trafficEndpoints(ev)
+  return ecsDocument(ev, false)
+}
+
+/**
+ * toEcs for a writer that only reads the document (the JSON lines and forward sinks): the same
+ * document, but its parts made from the filter's shared, frozen objects (process, user, addresses)
+ * are made once, frozen and shared among the events that carry them, and so written by identity.
+ */
+export function toEcsShared (ev: NetworkEvent): EcsEvent {
+  return ecsDocument(ev, true)
+}
+
+function ecsDocument (ev: NetworkEvent, share: boolean): EcsEvent {
+  const { source, destination } = trafficEndpoints(ev, share)
 
   const network: NonNullable<EcsEvent['network']> = {}
   const protocol = ianaProtocol(ev)
@@ -329,11 +407,13 @@ export function toEcs (ev: NetworkEvent): EcsEvent {
   if (ev.direction === 'outbound') network.direction = 'egress'
   else if (ev.direction === 'inbound') network.direction = 'ingress'
 
-  const process = ecsProcess(ev)
-  const user = ecsUser(ev)
+  const process = share ? sharedProcess(ev) : ecsProcess(ev)
+  const user = share ? sharedUser(ev) : ecsUser(ev)
   const tags = ev.keys ?? (ev.key === null ? [] : [ev.key])
 
-  return {
+  // Fields added one by one in the document's order, not spread in: an object built from spreads of
+  // varying shapes gets a slow layout, which JSON.stringify then walks at a fraction of its speed.
+  const doc: EcsEvent = {
     '@timestamp': ev.time,
     ecs: { version: ECS_VERSION },
     event: {
@@ -343,14 +423,15 @@ export function toEcs (ev: NetworkEvent): EcsEvent {
       action: ev.action === null ? (ev.syscall ?? 'unknown') : ACTIONS[ev.action],
       outcome: OUTCOMES[ev.result],
       id: ev.event_id
-    },
-    ...(source !== null ? { source } : {}),
-    ...(destination !== null ? { destination } : {}),
-    ...(Object.keys(network).length > 0 ? { network } : {}),
-    ...(process !== null ? { process } : {}),
-    ...(user !== null ? { user } : {}),
-    ...(ev.node !== null ? { host: { name: ev.node } } : {}),
-    ...(tags.length > 0 ? { tags: [...tags] } : {}),
-    auditd: ecsAuditd(ev)
-  }
+    }
+  } as EcsEvent
+  if (source !== null) doc.source = source
+  if (destination !== null) doc.destination = destination
+  if (Object.keys(network).length > 0) doc.network = network
+  if (process !== null) doc.process = process
+  if (user !== null) doc.user = user
+  if (ev.node !== null) doc.host = { name: ev.node }
+  if (tags.length > 0) doc.tags = [...tags]
+  doc.auditd = ecsAuditd(ev, share)
+  return doc
 }

@@ -10,11 +10,10 @@ import { createWriteStream } from 'node:fs'
 import type { Writable } from 'node:stream'
 import type { Sink } from './sink.js'
 import { JsonWriter } from './json-writer.js'
+import { writeJsonRecord } from './json-value.js'
 
-/** Writes a record's JSON text (no newline): JSON.stringify's, or the same bytes faster for one record shape. */
+/** Writes a record's JSON text (no newline): JSON.stringify's bytes, written by a writer made for them. */
 export type RecordEncoder = (w: JsonWriter, record: unknown) => void
-
-const encodeWithStringify: RecordEncoder = (w, record) => w.text(JSON.stringify(record))
 
 export class JsonLinesSink implements Sink {
   closed = false
@@ -33,10 +32,10 @@ export class JsonLinesSink implements Sink {
 
   /**
    * @param out the Writable to write to, or a function opening it (a file, so it can be reopened)
-   * @param encode writes a record's JSON text: JSON.stringify's by default, or a faster writer made
-   *   for one record shape that writes the same bytes (formats/native.ts)
+   * @param encode writes a record's JSON text: any record by default (json-value.ts), or a writer
+   *   made for one record shape that writes the same bytes faster (formats/native.ts)
    */
-  constructor (out: Writable | (() => Writable), encode: RecordEncoder = encodeWithStringify) {
+  constructor (out: Writable | (() => Writable), encode: RecordEncoder = writeJsonRecord) {
     this.#open = typeof out === 'function' ? out : null
     this.#out = this.#attach(typeof out === 'function' ? out() : out)
     this.#encode = encode

@@ -7,7 +7,8 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import type { NetworkEvent } from '../../src/events/network-event.js'
-import { ECS_VERSION, toEcs, type EcsEvent } from '../../src/formats/ecs.js'
+import { ECS_VERSION, toEcs, toEcsShared, type EcsEvent } from '../../src/formats/ecs.js'
+import { NetFilter } from '../../src/filter.js'
 import { ROOT, assertSchemaValid, readShared, runFilter, schemaErrors } from '../helpers/filter.js'
 
 const { events } = runFilter(readFileSync(`${ROOT}test/fixtures/record-formats.log`)) // native schema checked
@@ -261,6 +262,25 @@ t.test('toEcs is pure: the input is unchanged and shares nothing with the output
     doc.tags?.push('x')
     t.same(ev, before, `${ev.event_id} unchanged after the output is modified`)
   }
+})
+
+t.test('toEcsShared (what the sinks write): the same documents, with the parts made from the filter\'s frozen objects shared and frozen', async t => {
+  // In process, so the events carry the filter's own shared, frozen process, user and addresses.
+  const live: NetworkEvent[] = []
+  const filter = new NetFilter(ev => live.push(ev))
+  filter.push(readFileSync(`${ROOT}test/fixtures/record-formats.log`))
+  filter.end()
+  t.ok(live.length > 10)
+  const docs = live.map(ev => toEcsShared(ev))
+  t.same(docs, live.map(ev => toEcs(ev)), 'deep-equal to toEcs')
+  t.equal(docs.map(d => JSON.stringify(d)).join('\n'), live.map(ev => JSON.stringify(toEcs(ev))).join('\n'), 'the same JSON')
+  const ofTraffic = docs.filter(d => d.process?.pid === 16744)
+  t.ok(ofTraffic.length > 2)
+  const [a, b] = ofTraffic as [EcsEvent, EcsEvent]
+  t.equal(a.process, b.process, 'one process part for the events of one process')
+  t.equal(a.user, b.user, 'one user part too')
+  t.ok(Object.isFrozen(a.process) && Object.isFrozen(a.process?.args) && Object.isFrozen(a.user), 'frozen')
+  t.not(toEcs(live[0] as NetworkEvent).process, toEcs(live[0] as NetworkEvent).process, 'toEcs still shares nothing')
 })
 
 t.test('the ECS schema rejects documents that break the mapping', async t => {
