@@ -250,6 +250,12 @@ export class NetFilter {
   }
 
   #complete (ev: PendingEvent, _why: CompletionReason): void {
+    if (ev.quiet === true) {
+      // Set aside (#syscall): a call that is never a network event, and no SOCKADDR came with it,
+      // which is what selectEvent would say without being asked (over half of the events here).
+      this.#dropped.not_network++
+      return
+    }
     let v = selectEvent(ev, this.#keepFamilies)
     if (!v.keep && v.reason === 'not_network' && this.#acceptWithoutAddress) v = this.#addresslessAccept(ev, v)
     if (!v.keep) {
