@@ -53,8 +53,8 @@ const byId = (events: NetworkEvent[]): NetworkEvent[] => [...events].sort((a, b)
 
 t.test('stats count lines, records, events, kept, drops by reason, malformed, foreign and duplicates', async t => {
   const { events, stats } = runFilter(MIXED)
-  t.same(events.map(e => e.event_id), ['1795640828.922:95645', '1795640828.918:95644'],
-    'the bind is emitted at its EOE, the socket at the end of input')
+  t.same(events.map(e => e.event_id), ['1795640828.918:95644', '1795640828.922:95645'],
+    'the socket is emitted at its PROCTITLE (it is then whole), the bind at its EOE')
   t.equal(stats.lines, 26, 'every line, the empty one included')
   t.equal(stats.records, 22, 'lines with an audit header, EOE included')
   t.equal(stats.events, 8, 'serials 95644-95651')
@@ -327,4 +327,22 @@ t.test('calls that are never network events are set aside unread, and nothing a 
   t.same(odd.process.argv, ['/usr/bin/env', 'bash', '/root/.pyenv/shims/python3', '-u', '-m', 'http.server', '0', '--bind', '::'], 'its PROCTITLE, after the SOCKADDR, is kept')
   t.equal(reordered.process.exe, '/bin/sh', 'SOCKADDR first: nothing set aside')
   t.equal(connect.process.pid, 18199)
+})
+
+t.test('live input without EOE: a connect is out at its PROCTITLE, with no idle sweep; an accept that logged no address waits for one', async t => {
+  const out: NetworkEvent[] = []
+  const filter = new NetFilter(ev => out.push(ev))
+  const now = 1000
+  filter.push(Buffer.from([
+    `type=SYSCALL ${id(95700)} arch=c000003e syscall=42 success=yes exit=0 a0=9 a1=7fff0f885420 a2=10 a3=0 ${PY(18199)} key="net_connect"`,
+    `type=SOCKADDR ${id(95700)} saddr=0200E3B17F0000010000000000000000`,
+    `type=PROCTITLE ${id(95700)} ${PROCTITLE}`,
+    `type=SYSCALL ${id(95701)} arch=c000003e syscall=288 success=yes exit=11 a0=3 a1=0 a2=0 a3=80000 ${PY(18199)} key="net_accept"`,
+    `type=PROCTITLE ${id(95701)} ${PROCTITLE}`
+  ].join('\n') + '\n'), now)
+  t.same(out.map(e => e.event_id), ['1795640828.922:95700'], 'the connect, whole, is out at once')
+  t.equal(filter.inflight, 1, 'the accept waits: it might still log an address')
+  t.equal(filter.sweepIdle(now + 500, 500), -1, 'the idle timeout completes it')
+  t.equal(filter.inflight, 0)
+  t.equal(filter.stats().dropped.not_network, 1, 'an accept without an address is not a network event by default')
 })

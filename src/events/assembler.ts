@@ -2,10 +2,13 @@
  * Stage 3: records → events.
  * In: record headers (kind, node, id) with the record bodies the selection may need. Out: completed
  * PendingEvents through a callback, each once. Records are grouped by (node, seconds.millis:serial)
- * in any order. An event completes on EOE (plugin streams), once the log's own clock for its node
- * has moved eventTimeoutMs past it (log files carry no EOE), after idleTimeoutMs of wall-clock
- * silence (live streams), when memory is short (the oldest is completed early: "evicted") or at the
- * end of input. Records of an event that already completed are dropped and counted as duplicates.
+ * in any order. An event completes once it has every record that makes it whole (for a syscall
+ * event: its SYSCALL, its PROCTITLE, which the kernel writes last, and for most socket calls a
+ * SOCKADDR — the caller says which, selection/socket-calls.ts), on EOE (plugin streams), once the
+ * log's own clock for its node has moved eventTimeoutMs past it (log files carry no EOE), after
+ * idleTimeoutMs of wall-clock silence (live streams), when memory is short (the oldest is completed
+ * early: "evicted") or at the end of input. Records of an event that already completed are dropped
+ * and counted as duplicates.
  */
 import {
   KIND_DAEMON, KIND_EOE, KIND_PROCTITLE, KIND_SOCKADDR, KIND_SOCKETCALL, KIND_SYSCALL
@@ -39,6 +42,12 @@ export interface PendingEvent {
    * calls) clears it, so whatever follows is kept.
    */
   quiet?: boolean
+  /**
+   * The record kinds (1 << kind) with which the event is whole, whatever their order, as its SYSCALL
+   * record's caller said (selection/socket-calls.ts); 0 (or absent) when it waits for EOE or a
+   * timeout.
+   */
+  whole?: number
   records: number
   /** Bit set of the record kinds seen (1 << kind), to tell a re-delivered record from a late one. */
   kinds: number
@@ -48,7 +57,7 @@ export interface PendingEvent {
   completed?: boolean
 }
 
-export type CompletionReason = 'eoe' | 'timeout' | 'idle' | 'evicted' | 'end'
+export type CompletionReason = 'whole' | 'eoe' | 'timeout' | 'idle' | 'evicted' | 'end'
 export type EventSink = (ev: PendingEvent, reason: CompletionReason) => void
 
 export interface AssemblerOptions {
@@ -236,10 +245,12 @@ export class EventAssembler {
   /**
    * Adds one record. body is the text after "): " for the kinds kept (SYSCALL, SOCKADDR, PROCTITLE,
    * SOCKETCALL); for other kinds the caller passes null and the record is only counted. now is the
-   * arrival time (ms) for the idle timeout, 0 for input that is not live; see NetFilter.push.
+   * arrival time (ms) for the idle timeout, 0 for input that is not live; see NetFilter.push. With a
+   * SYSCALL record come what the caller read of the call (see PendingEvent): its numbers, whether
+   * it is set aside, and the record kinds that make its event whole.
    */
   push (node: string | null, sec: number, ms: number, serial: number, kind: number,
-    body: string | null, now: number, archValue = -1, callNumber = -1, quiet = false): void {
+    body: string | null, now: number, archValue = -1, callNumber = -1, quiet = false, whole = 0): void {
     const timeMs = sec * 1000 + ms
     if (now > 0) {
       if (now < this.#clock) now = this.#clock
@@ -249,7 +260,7 @@ export class EventAssembler {
     // tried before any map lookup.
     const last = this.#lastIf(node, serial, timeMs)
     if (last !== null) {
-      if (kind === KIND_SYSCALL) this.#call(last, archValue, callNumber, quiet)
+      if (kind === KIND_SYSCALL) this.#call(last, archValue, callNumber, quiet, whole)
       this.#add(this.#lastNs as NodeState, this.#lastKey, last, kind, body, timeMs, now)
       return
     }
@@ -281,7 +292,7 @@ export class EventAssembler {
       ev = {
         node, sec, ms, serial, timeMs,
         syscall: null, sockaddrs: null, proctitle: null, socketcall: null,
-        archValue: -1, callNumber: -1, quiet: false,
+        archValue: -1, callNumber: -1, quiet: false, whole: 0,
         records: 0, kinds: 0, lastSeen: now, completed: false
       }
       ns.inflight.set(key, ev)
@@ -300,7 +311,7 @@ export class EventAssembler {
     this.#last = ev
     this.#lastNs = ns
     this.#lastKey = key
-    if (kind === KIND_SYSCALL) this.#call(ev, archValue, callNumber, quiet)
+    if (kind === KIND_SYSCALL) this.#call(ev, archValue, callNumber, quiet, whole)
     this.#add(ns, key, ev, kind, body, timeMs, now)
   }
 
@@ -310,12 +321,13 @@ export class EventAssembler {
     return last !== null && last.serial === serial && last.timeMs === timeMs && last.node === node ? last : null
   }
 
-  /** What a SYSCALL record tells of the call: its numbers, and whether the event is set aside. */
-  #call (ev: PendingEvent, archValue: number, callNumber: number, quiet: boolean): void {
+  /** What a SYSCALL record tells of the call: its numbers, whether it is set aside, when it is whole. */
+  #call (ev: PendingEvent, archValue: number, callNumber: number, quiet: boolean, whole: number): void {
     if ((ev.kinds & (1 << KIND_SYSCALL)) !== 0) return // the first SYSCALL record counts
     ev.archValue = archValue
     ev.callNumber = callNumber
     ev.quiet = quiet && ev.sockaddrs === null
+    ev.whole = whole
   }
 
   /**
@@ -376,6 +388,10 @@ export class EventAssembler {
     } else if (timeMs < ns.watermark - CLOCK_RESET_MS) {
       this.#resetClock(ns, key, timeMs)
     }
+    // Whole: out now, not after EOE or a timeout (without EOE, that is the idle timeout later on a
+    // live stream, and events held that long in memory on a file).
+    const whole = ev.whole ?? 0
+    if (whole !== 0 && (ev.kinds & whole) === whole && isInflight(ev)) this.#complete(ns, key, ev, 'whole')
   }
 
   /** Completes events that got no record for idleMs of wall-clock time. Returns the earliest next deadline, or -1. */

@@ -33,6 +33,14 @@ class Harness {
     return this
   }
 
+  /** Pushes a SYSCALL record as the filter does, saying which record kinds make its event whole. */
+  pushCall (id: string, body: string, whole: number, now = 0): this {
+    const m = /^(\d+)\.(\d{3}):(\d+)$/.exec(id)
+    if (m === null) throw new Error(`bad id ${id}`)
+    this.a.push(null, Number(m[1]), Number(m[2]), Number(m[3]), KIND_SYSCALL, body, now, -1, -1, false, whole)
+    return this
+  }
+
   ids (): string[] {
     return this.out.map(d => d.id)
   }
@@ -127,6 +135,66 @@ t.test('EOE completes an event at once', async t => {
   t.equal(h.out[0]?.why, 'eoe')
   t.equal(h.a.inflight, 0)
   t.equal(h.out[0]?.ev.records, 2, 'the EOE is not one of the records')
+})
+
+/** An address call's event is whole with these records (selection/socket-calls.ts says which). */
+const WITH_ADDRESS = (1 << KIND_SYSCALL) | (1 << KIND_SOCKADDR) | (1 << KIND_PROCTITLE)
+
+t.test('an event completes as soon as it is whole (its PROCTITLE, last from the kernel), before EOE or any timeout', async t => {
+  const h = new Harness({ eventTimeoutMs: 3_600_000 })
+  h.pushCall('1795640829.926:95900', SYS_CONNECT, WITH_ADDRESS)
+    .push('1795640829.926:95900', KIND_SOCKADDR, SADDR_CONNECT)
+    .push('1795640829.926:95900', KIND_OTHER)
+  t.equal(h.out.length, 0, 'not whole yet')
+  h.push('1795640829.926:95900', KIND_PROCTITLE, PROCTITLE)
+  t.same(h.out.map(d => d.why), ['whole'])
+  t.equal(h.a.inflight, 0)
+  t.same(h.out[0]?.ev.sockaddrs, [SADDR_CONNECT])
+  t.equal(h.out[0]?.ev.proctitle, PROCTITLE)
+  h.push('1795640829.926:95900', KIND_EOE)
+  t.equal(h.out.length, 1, 'its EOE, after it, is nothing more')
+  t.same(h.a.counters, { events: 1, duplicates: 0, late: 0, evicted: 0 })
+})
+
+t.test('whole whatever the order of its records; without one of them it waits', async t => {
+  const h = new Harness({ eventTimeoutMs: 3_600_000 })
+  h.push('1795640829.926:95900', KIND_PROCTITLE, PROCTITLE)
+    .push('1795640829.926:95900', KIND_SOCKADDR, SADDR_CONNECT)
+  t.equal(h.out.length, 0, 'no SYSCALL yet: nothing says what makes it whole')
+  h.pushCall('1795640829.926:95900', SYS_CONNECT, WITH_ADDRESS)
+  t.same(h.out.map(d => d.why), ['whole'], 'whole at its SYSCALL, the last to arrive')
+  // An accept that logged no address: SYSCALL and PROCTITLE only, so it waits as before.
+  h.pushCall('1795640829.930:95901', SYS_ACCEPT, WITH_ADDRESS)
+    .push('1795640829.930:95901', KIND_PROCTITLE, PROCTITLE)
+  t.equal(h.out.length, 1)
+  t.equal(h.a.inflight, 1)
+  // A call with nothing known of its records (whole = 0) waits too.
+  h.pushCall('1795640829.931:95902', SYS_CONNECT, 0)
+    .push('1795640829.931:95902', KIND_SOCKADDR, SADDR_CONNECT)
+    .push('1795640829.931:95902', KIND_PROCTITLE, PROCTITLE)
+  t.equal(h.a.inflight, 2)
+  h.a.flush()
+  t.same(h.out.map(d => d.why), ['whole', 'end', 'end'])
+})
+
+t.test('a record arriving after its event was whole starts a new, partial event, counted late; a re-delivery counts duplicates', async t => {
+  const h = new Harness({ eventTimeoutMs: 3_600_000 })
+  h.pushCall('1795640829.926:95900', SYS_CONNECT, WITH_ADDRESS)
+    .push('1795640829.926:95900', KIND_SOCKADDR, SADDR_CONNECT)
+    .push('1795640829.926:95900', KIND_PROCTITLE, PROCTITLE)
+    .push('1795640829.926:95900', KIND_OTHER) // the kernel never writes one after PROCTITLE
+  t.equal(h.a.counters.late, 1)
+  h.pushCall('1795640829.926:95900', SYS_CONNECT, WITH_ADDRESS) // joins the partial event
+  h.a.flush()
+  t.same(h.out.map(d => d.why), ['whole', 'end'])
+  const g = new Harness({ eventTimeoutMs: 3_600_000 })
+  for (let i = 0; i < 2; i++) {
+    g.pushCall('1795640829.926:95900', SYS_CONNECT, WITH_ADDRESS)
+      .push('1795640829.926:95900', KIND_SOCKADDR, SADDR_CONNECT)
+      .push('1795640829.926:95900', KIND_PROCTITLE, PROCTITLE)
+  }
+  t.same(g.out.map(d => d.why), ['whole'])
+  t.equal(g.a.counters.duplicates, 3)
 })
 
 t.test('EOE closes an event long before its timeout', async t => {

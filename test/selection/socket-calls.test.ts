@@ -4,7 +4,8 @@
  * nothing of; and the common non-network calls of an audited host (execve, openat, …) are set aside.
  */
 import t from 'tap'
-import { mayBeNetworkCall } from '../../src/selection/socket-calls.js'
+import { mayBeNetworkCall, wholeWith } from '../../src/selection/socket-calls.js'
+import { KIND_PROCTITLE, KIND_SOCKADDR, KIND_SYSCALL } from '../../src/records/header.js'
 import { SYSCALL_TABLES, SOCKETCALL_CALLS } from '../../src/tables/syscalls.js'
 
 const ARCH = { x86_64: 0xc000003e, i386: 0x40000003, aarch64: 0xc00000b7, arm: 0x40000028, ppc64le: 0xc0000015, s390x: 0x80000016 }
@@ -38,4 +39,19 @@ t.test('what is not known is never set aside: numbers without a name, arches wit
   t.equal(mayBeNetworkCall(0xc00000f3, 221), true, 'riscv64: no table here')
   t.equal(mayBeNetworkCall(0x12345678, 59), true, 'an unknown arch value')
   t.equal(mayBeNetworkCall(ARCH.x86_64, 59), false, 'and the known arch still answers after them')
+})
+
+t.test('which records make an event whole: SYSCALL and PROCTITLE, a SOCKADDR too for an address call; nothing for what may log anything', async t => {
+  const callAndTitle = (1 << KIND_SYSCALL) | (1 << KIND_PROCTITLE)
+  const withAddress = callAndTitle | (1 << KIND_SOCKADDR)
+  t.equal(wholeWith(ARCH.x86_64, 42), withAddress, 'x86_64 connect')
+  t.equal(wholeWith(ARCH.x86_64, 49), withAddress, 'x86_64 bind')
+  t.equal(wholeWith(ARCH.x86_64, 288), withAddress, 'x86_64 accept4 (it may log none: then it waits)')
+  t.equal(wholeWith(ARCH.aarch64, 203), withAddress, 'aarch64 connect')
+  t.equal(wholeWith(ARCH.x86_64, 41), callAndTitle, 'x86_64 socket: no address to log')
+  t.equal(wholeWith(ARCH.x86_64, 59), callAndTitle, 'x86_64 execve: never a network call')
+  t.equal(wholeWith(ARCH.i386, 102), 0, 'i386 socketcall: its SOCKETCALL record and address vary')
+  t.equal(wholeWith(ARCH.x86_64, 426), 0, 'io_uring_enter')
+  t.equal(wholeWith(ARCH.x86_64, 5000), 0, 'a number without a name')
+  t.equal(wholeWith(0x12345678, 42), 0, 'an unknown arch')
 })
