@@ -298,9 +298,12 @@ export class EventAssembler {
       ns.inflight.set(key, ev)
       ns.arrivals.push(ev)
       if (now > 0) this.#queueIdle(ev, now)
-      // Events completed out of arrival order (EOE) stay in arrivals until they reach its front;
-      // should they pile up behind an old event still in flight, they are cleared out.
-      if (ns.arrivals.size > 2 * ns.inflight.size + 1024) ns.arrivals.retain(e => e !== null && isInflight(e))
+      // Events completed out of arrival order (whole, or EOE) stay in arrivals until they reach its
+      // front; piled up behind an older event still in flight — the usual case now that most
+      // events complete at their last record — they are cleared out. Early: each one held keeps
+      // its record bodies alive long enough to be copied by the young-generation collector, and a
+      // slack of 1,024 cost 6 % of the time and 13 MB of peak memory on the bench corpus.
+      if (ns.arrivals.size > 2 * ns.inflight.size + 64) ns.arrivals.retain(e => e !== null && isInflight(e))
       this.#inflightCount++
       this.counters.events++
       if (timeMs < ns.lastArrival) ns.stragglers.add(key)
@@ -412,9 +415,10 @@ export class EventAssembler {
   /** Queues ev for the idle sweep at wall-clock time at; clears out stale entries when they pile up. */
   #queueIdle (ev: PendingEvent, at: number): void {
     this.#idle.push({ ev, at })
-    // Without sweeps (a caller that passes times but never sweeps) or with many events completing on
-    // EOE, stale entries would pile up: bounded here to twice the events in flight.
-    if (this.#idle.size > 2 * this.#inflightCount + 1024) this.#idle.retain(isCurrent)
+    // Without sweeps (a caller that passes times but never sweeps) or with many events completing
+    // whole or on EOE, stale entries would pile up, each keeping its event's bodies alive: bounded
+    // here to twice the events in flight, with the same small slack as arrivals.
+    if (this.#idle.size > 2 * this.#inflightCount + 64) this.#idle.retain(isCurrent)
   }
 
   /** End of input: completes every event still in flight, oldest first. */
