@@ -9,7 +9,7 @@ import {
   HEADER_FOREIGN, HEADER_OK, KIND_OTHER, KIND_EOE, KIND_PROCTITLE, KIND_SYSCALL, RecordHeader, scanHeader
 } from './records/header.js'
 import { SyscallId, readSyscallId } from './records/syscall-id.js'
-import { mayBeNetworkCall, wholeWith } from './selection/socket-calls.js'
+import { callClass, mayBeNetwork, wholeWith } from './selection/socket-calls.js'
 import { EventAssembler, type CompletionReason, type PendingEvent } from './events/assembler.js'
 import { DEFAULT_KEEP_FAMILIES, DROP_REASONS, selectEvent, type DropReason, type Verdict } from './selection/select.js'
 import { buildNetworkEvent, callArgument, type NetworkEvent } from './events/network-event.js'
@@ -225,8 +225,9 @@ export class NetFilter {
     if (readSyscallId(buf, h.bodyStart, end, c)) {
       archValue = c.arch
       callNumber = c.number
-      quiet = !mayBeNetworkCall(archValue, callNumber) && !this.#assembler.hasSockaddr(node, h.sec, h.ms, h.serial)
-      whole = wholeWith(archValue, callNumber)
+      const cls = callClass(archValue, callNumber)
+      quiet = !mayBeNetwork(cls) && !this.#assembler.hasSockaddr(node, h.sec, h.ms, h.serial)
+      whole = wholeWith(cls)
     }
     const body = quiet ? null : latin1(buf, h.bodyStart, end)
     this.#assembler.push(node, h.sec, h.ms, h.serial, KIND_SYSCALL, body, this.#now, archValue, callNumber, quiet, whole)

@@ -73,7 +73,11 @@ function classesOf (arch: number): Uint8Array | null {
   return classes
 }
 
-function callClass (arch: number, syscallNumber: number): number {
+/**
+ * What a call is, as far as its records go (one table lookup per SYSCALL record); mayBeNetwork and
+ * wholeWith read it.
+ */
+export function callClass (arch: number, syscallNumber: number): number {
   const classes = arch === lastArch ? lastClasses : classesOf(arch)
   lastArch = arch
   lastClasses = classes
@@ -82,14 +86,14 @@ function callClass (arch: number, syscallNumber: number): number {
 }
 
 /** False only for a call known never to make a network event. */
-export function mayBeNetworkCall (arch: number, syscallNumber: number): boolean {
-  return callClass(arch, syscallNumber) !== NEVER_NETWORK
+export function mayBeNetwork (callClass: number): boolean {
+  return callClass !== NEVER_NETWORK
 }
 
 /**
- * The record kinds (a bit set, 1 << kind) with which an event of this call is whole, whatever
- * their order; 0 when it must wait for EOE or a timeout.
+ * The record kinds (a bit set, 1 << kind) with which an event of a call of this class is whole,
+ * whatever their order; 0 when it must wait for EOE or a timeout.
  */
-export function wholeWith (arch: number, syscallNumber: number): number {
-  return WHOLE[callClass(arch, syscallNumber)] as number
+export function wholeWith (callClass: number): number {
+  return WHOLE[callClass] ?? 0
 }

@@ -4,9 +4,13 @@
  * nothing of; and the common non-network calls of an audited host (execve, openat, …) are set aside.
  */
 import t from 'tap'
-import { mayBeNetworkCall, wholeWith } from '../../src/selection/socket-calls.js'
+import { callClass, mayBeNetwork, wholeWith as wholeWithClass } from '../../src/selection/socket-calls.js'
 import { KIND_PROCTITLE, KIND_SOCKADDR, KIND_SYSCALL } from '../../src/records/header.js'
 import { SYSCALL_TABLES, SOCKETCALL_CALLS } from '../../src/tables/syscalls.js'
+
+/** The filter's two readings of one call's class. */
+const mayBeNetworkCall = (arch: number, n: number): boolean => mayBeNetwork(callClass(arch, n))
+const wholeWith = (arch: number, n: number): number => wholeWithClass(callClass(arch, n))
 
 const ARCH = { x86_64: 0xc000003e, i386: 0x40000003, aarch64: 0xc00000b7, arm: 0x40000028, ppc64le: 0xc0000015, s390x: 0x80000016 }
 
