@@ -10,7 +10,8 @@
  * - The field order is the order in which buildNetworkEvent and SocketContext insert the fields,
  *   which is the order JSON.stringify follows: the fixed fields, then the optional ones as added
  *   (user names, keys, socketcall, decode_error, transport_hint). Endpoints, whose fields depend on
- *   the address family, are written in their own key order.
+ *   the address family, are written as any JSON value is (sinks/json-value.ts), in their own key
+ *   order.
  * - Strings are written as they are, which is right for printable ASCII without quote or
  *   backslash. Any other string (the kernel hex-encodes such values, so only decoded ones can hold
  *   them) makes the writer start the event over as JSON.stringify's text.
@@ -18,8 +19,9 @@
  *   are one shared frozen pair): their bytes are kept, and reused for the same objects, or for
  *   objects of equal values.
  */
-import type { Endpoint, NetworkEvent } from '../events/network-event.js'
+import type { NetworkEvent } from '../events/network-event.js'
 import { JsonWriter, KeptBytes, fragment } from '../sinks/json-writer.js'
+import { writeJsonValue } from '../sinks/json-value.js'
 
 const F = {
   time: fragment('{"time":'),
@@ -61,69 +63,12 @@ const F = {
   socketcall: fragment(',"socketcall":true'),
   decodeError: fragment(',"decode_error":'),
   transportHint: fragment(',"transport_hint":'),
-  null: fragment('null'),
-  true: fragment('true'),
-  false: fragment('false'),
-  empty: fragment('{}')
+  null: fragment('null')
 }
 const COMMA = 0x2c
-const COLON = 0x3a
-const OPEN_BRACE = 0x7b
 const CLOSE_BRACE = 0x7d
 const OPEN_BRACKET = 0x5b
 const CLOSE_BRACKET = 0x5d
-
-/**
- * The bytes of endpoints already written, by endpoint: the filter decodes each distinct saddr once
- * and shares the frozen result among the events that carry it (and the socket context passes bound
- * addresses on), so most endpoints are written again and again. Only frozen ones are remembered:
- * another object could change after it was written.
- */
-const endpointBytes = new WeakMap<Readonly<Endpoint>, KeptBytes>()
-
-/** An endpoint: flat, with string, number or boolean values; false for anything else. */
-function writeEndpoint (w: JsonWriter, e: Readonly<Endpoint> | null): boolean {
-  if (e === null) {
-    w.fragment(F.null)
-    return true
-  }
-  if (!Object.isFrozen(e)) return writeEndpointFields(w, e)
-  let kept = endpointBytes.get(e)
-  if (kept !== undefined) {
-    w.kept(kept)
-    return true
-  }
-  const start = w.length
-  if (!writeEndpointFields(w, e)) return false
-  kept = new KeptBytes(w.length - start)
-  w.keepSince(start, kept)
-  endpointBytes.set(e, kept)
-  return true
-}
-
-function writeEndpointFields (w: JsonWriter, e: Readonly<Endpoint>): boolean {
-  let first = true
-  for (const k of Object.keys(e)) {
-    const v = e[k]
-    if (v === undefined) continue
-    w.byte(first ? OPEN_BRACE : COMMA)
-    first = false
-    if (!w.str(k)) return false
-    w.byte(COLON)
-    if (typeof v === 'string') {
-      if (!w.str(v)) return false
-    } else if (typeof v === 'number') {
-      w.num(v)
-    } else if (typeof v === 'boolean') {
-      w.fragment(v ? F.true : F.false)
-    } else {
-      return false
-    }
-  }
-  if (first) w.fragment(F.empty)
-  else w.byte(CLOSE_BRACE)
-  return true
-}
 
 function writeStrings (w: JsonWriter, a: readonly string[]): boolean {
   w.byte(OPEN_BRACKET)
@@ -457,9 +402,12 @@ function writeFields (w: JsonWriter, ev: NetworkEvent): boolean {
   if (!writeRun(w, ev, callRuns, writeCall)) return false
   w.numOrNull(ev.exit)
   if (!writeRun(w, ev, resultRuns, writeResult)) return false
-  if (!writeEndpoint(w, ev.remote)) return false
+  // Endpoints (flat, their fields by address family) are written by the writer for any value, which
+  // writes the bytes of a frozen one again by identity: the filter decodes each distinct saddr once
+  // and shares the frozen result, so most endpoints are written again and again.
+  if (!writeJsonValue(w, ev.remote)) return false
   w.fragment(F.local)
-  if (!writeEndpoint(w, ev.local)) return false
+  if (!writeJsonValue(w, ev.local)) return false
   w.fragment(F.fd)
   w.numOrNull(ev.fd)
   if (!writeCaller(w, ev)) return false

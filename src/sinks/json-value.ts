@@ -43,6 +43,15 @@ export function writeJsonRecord (w: JsonWriter, record: unknown): void {
 }
 
 /**
+ * Writes value as JSON.stringify would inside a record; false (having written bytes that do not
+ * count) when it cannot be exact, and then the caller starts its record over as JSON.stringify's
+ * text. For writers made for one record shape, for their parts of any shape (formats/native.ts).
+ */
+export function writeJsonValue (w: JsonWriter, value: unknown): boolean {
+  return writeValue(w, value, 0) !== FAILED
+}
+
+/**
  * A value in an object or array. Absent values (undefined, functions, symbols) are the caller's
  * to skip (in an object) or write as null (in an array), as JSON.stringify does.
  */
