@@ -138,31 +138,41 @@ export function trafficEndpoints (ev: NetworkEvent, share = false): { source: Tr
 }
 
 /**
- * Shared documents (toEcsShared): the filter decodes each distinct address once and shares the
- * frozen result among the events that carry it, so what is made from such an address is made once
- * too, frozen and shared in turn (and the JSON writer then writes its bytes again by identity,
- * sinks/json-value.ts).
+ * Shared documents (toEcsShared): what is made from one of the filter's frozen objects — an address
+ * (decoded once per distinct saddr), a process or a user (one per process; see NetworkEvent) — is
+ * made once, frozen all through and shared in turn, so the JSON writer writes its bytes again by
+ * identity (sinks/json-value.ts). What is made of an object that is not frozen through, which
+ * could change, is made anew.
  */
-const viaCall = new WeakMap<Endpoint, Readonly<TrafficEndpoint> | null>()
-const viaContext = new WeakMap<Endpoint, Readonly<TrafficEndpoint> | null>()
-
-function shared (make: (ep: Endpoint | null) => TrafficEndpoint | null, made: WeakMap<Endpoint, Readonly<TrafficEndpoint> | null>,
-  ep: Endpoint | null): TrafficEndpoint | null {
-  if (ep === null || !Object.isFrozen(ep)) return make(ep)
-  let out = made.get(ep)
+function madeOnce<K extends object, V extends object> (made: WeakMap<K, V | null>, from: K, make: (from: K) => V | null): V | null {
+  if (!frozenThrough(from)) return make(from)
+  let out = made.get(from)
   if (out === undefined) {
-    const fresh = make(ep)
-    out = fresh === null ? null : Object.freeze(fresh)
-    made.set(ep, out)
+    out = make(from)
+    if (out !== null) freezeThrough(out)
+    made.set(from, out)
   }
   return out
 }
 
-const sharedFromCall = (ep: Endpoint | null): TrafficEndpoint | null => shared(fromCall, viaCall, ep)
-const sharedFromContext = (ep: Endpoint | null): TrafficEndpoint | null => shared(fromContext, viaContext, ep)
+function frozenThrough (o: object): boolean {
+  if (!Object.isFrozen(o)) return false
+  for (const v of Object.values(o)) if (typeof v === 'object' && v !== null && !frozenThrough(v)) return false
+  return true
+}
+
+function freezeThrough (o: object): void {
+  for (const v of Object.values(o)) if (typeof v === 'object' && v !== null) freezeThrough(v)
+  Object.freeze(o)
+}
+
+const viaCall = new WeakMap<Endpoint, TrafficEndpoint | null>()
+const viaContext = new WeakMap<Endpoint, TrafficEndpoint | null>()
+const sharedFromCall = (ep: Endpoint | null): TrafficEndpoint | null => ep === null ? null : madeOnce(viaCall, ep, fromCall)
+const sharedFromContext = (ep: Endpoint | null): TrafficEndpoint | null => ep === null ? null : madeOnce(viaContext, ep, fromContext)
 
 /** An address for a shared document: the filter's own (frozen, shared) as it is, any other copied. */
-const asGiven = (ep: Endpoint): Endpoint => Object.isFrozen(ep) ? ep : copyEndpoint(ep)
+const asGiven = (ep: Endpoint): Endpoint => frozenThrough(ep) ? ep : copyEndpoint(ep)
 
 /** The serial number of SECONDS.MILLIS:SERIAL. */
 export function auditSerial (eventId: string): number {
@@ -287,47 +297,10 @@ function entity (id: number | null, name: string | undefined): EcsEntity | null 
   return out.id === undefined && out.name === undefined ? null : out
 }
 
-/**
- * The ECS process and user of the filter's shared, frozen process and user objects (see
- * NetworkEvent), made once and shared in turn, frozen all through: the JSON writer then writes
- * their bytes again by identity (sinks/json-value.ts).
- */
 const ecsProcesses = new WeakMap<NetworkEvent['process'], NonNullable<EcsEvent['process']> | null>()
 const ecsUsers = new WeakMap<NetworkEvent['user'], NonNullable<EcsEvent['user']> | null>()
 
-function sharedProcess (ev: NetworkEvent): NonNullable<EcsEvent['process']> | null {
-  const p = ev.process
-  if (!Object.isFrozen(p) || (p.argv !== null && !Object.isFrozen(p.argv))) return ecsProcess(ev)
-  let out = ecsProcesses.get(p)
-  if (out === undefined) {
-    out = ecsProcess(ev)
-    if (out !== null) {
-      if (out.parent !== undefined) Object.freeze(out.parent)
-      if (out.args !== undefined) Object.freeze(out.args)
-      Object.freeze(out)
-    }
-    ecsProcesses.set(p, out)
-  }
-  return out
-}
-
-function sharedUser (ev: NetworkEvent): NonNullable<EcsEvent['user']> | null {
-  const u = ev.user
-  if (!Object.isFrozen(u)) return ecsUser(ev)
-  let out = ecsUsers.get(u)
-  if (out === undefined) {
-    out = ecsUser(ev)
-    if (out !== null) {
-      for (const part of [out.effective, out.group, out.audit]) if (part !== undefined) Object.freeze(part)
-      Object.freeze(out)
-    }
-    ecsUsers.set(u, out)
-  }
-  return out
-}
-
-function ecsProcess (ev: NetworkEvent): NonNullable<EcsEvent['process']> | null {
-  const p = ev.process
+function ecsProcess (p: NetworkEvent['process']): NonNullable<EcsEvent['process']> | null {
   const out: NonNullable<EcsEvent['process']> = {}
   if (p.pid !== null) out.pid = p.pid
   if (p.ppid !== null) out.parent = { pid: p.ppid }
@@ -341,8 +314,7 @@ function ecsProcess (ev: NetworkEvent): NonNullable<EcsEvent['process']> | null 
   return Object.keys(out).length === 0 ? null : out
 }
 
-function ecsUser (ev: NetworkEvent): NonNullable<EcsEvent['user']> | null {
-  const u = ev.user
+function ecsUser (u: NetworkEvent['user']): NonNullable<EcsEvent['user']> | null {
   const out: NonNullable<EcsEvent['user']> = {}
   const main = entity(u.uid, u.name)
   if (main?.id !== undefined) out.id = main.id
@@ -410,8 +382,8 @@ function ecsDocument (ev: NetworkEvent, share: boolean): EcsEvent {
   if (ev.direction === 'outbound') network.direction = 'egress'
   else if (ev.direction === 'inbound') network.direction = 'ingress'
 
-  const process = share ? sharedProcess(ev) : ecsProcess(ev)
-  const user = share ? sharedUser(ev) : ecsUser(ev)
+  const process = share ? madeOnce(ecsProcesses, ev.process, ecsProcess) : ecsProcess(ev.process)
+  const user = share ? madeOnce(ecsUsers, ev.user, ecsUser) : ecsUser(ev.user)
   const tags = ev.keys ?? (ev.key === null ? [] : [ev.key])
 
   return {
