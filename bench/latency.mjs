@@ -197,8 +197,8 @@ const report = [
   `- feed: ${WARMUP} warm-up events (not counted), then ${TOTAL} connect events (SYSCALL + SOCKADDR + PROCTITLE, ${events.length} distinct ones from ${source}) at ` +
     `${RATE}/s for ${SECONDS} s, fresh serials and current timestamps, one write per event; latency is from that write ` +
     'returning to the output line being read. A connect is whole at its PROCTITLE, so it is out at once with or without EOE; ' +
-    'the third row leaves PROCTITLE out, so only the idle timeout ends each event (as it does for calls that are never whole, ' +
-    'such as an accept that logged no address)',
+    'the third row leaves PROCTITLE out, so only the idle timeout ends each event (as it does for any event whose ' +
+    'PROCTITLE never comes)',
   '',
   '| mode | events | output lines | achieved events/s | p50 ms | p99 ms | max ms | acceptance |',
   '|---|---:|---:|---:|---:|---:|---:|---|',

@@ -329,20 +329,33 @@ t.test('calls that are never network events are set aside unread, and nothing a 
   t.equal(connect.process.pid, 18199)
 })
 
-t.test('live input without EOE: a connect is out at its PROCTITLE, with no idle sweep; an accept that logged no address waits for one', async t => {
+t.test('live input without EOE: a call is out at its PROCTITLE, with no idle sweep, with or without an address; one without PROCTITLE waits for the idle timeout', async t => {
   const out: NetworkEvent[] = []
-  const filter = new NetFilter(ev => out.push(ev))
+  const filter = new NetFilter(ev => out.push(ev), { acceptWithoutAddress: true })
   const now = 1000
   filter.push(Buffer.from([
+    // The listening socket, known from its socket() (an accept without an address needs it).
+    `type=SYSCALL ${id(95699)} arch=c000003e syscall=41 success=yes exit=3 a0=2 a1=1 a2=0 a3=0 ${PY(18199)} key="net_socket"`,
+    `type=PROCTITLE ${id(95699)} ${PROCTITLE}`,
     `type=SYSCALL ${id(95700)} arch=c000003e syscall=42 success=yes exit=0 a0=9 a1=7fff0f885420 a2=10 a3=0 ${PY(18199)} key="net_connect"`,
     `type=SOCKADDR ${id(95700)} saddr=0200E3B17F0000010000000000000000`,
     `type=PROCTITLE ${id(95700)} ${PROCTITLE}`,
+    // accept4(3, NULL, NULL): no SOCKADDR, and none can follow its PROCTITLE.
     `type=SYSCALL ${id(95701)} arch=c000003e syscall=288 success=yes exit=11 a0=3 a1=0 a2=0 a3=80000 ${PY(18199)} key="net_accept"`,
-    `type=PROCTITLE ${id(95701)} ${PROCTITLE}`
+    `type=PROCTITLE ${id(95701)} ${PROCTITLE}`,
+    // send on a connected socket: no SOCKADDR either.
+    `type=SYSCALL ${id(95702)} arch=c000003e syscall=44 success=yes exit=5 a0=9 a1=7fff0f885420 a2=5 a3=0 ${PY(18199)} key="net_send"`,
+    `type=PROCTITLE ${id(95702)} ${PROCTITLE}`,
+    // A connect whose PROCTITLE never comes.
+    `type=SYSCALL ${id(95703)} arch=c000003e syscall=42 success=yes exit=0 a0=9 a1=7fff0f885420 a2=10 a3=0 ${PY(18199)} key="net_connect"`,
+    `type=SOCKADDR ${id(95703)} saddr=0200E3B17F0000010000000000000000`
   ].join('\n') + '\n'), now)
-  t.same(out.map(e => e.event_id), ['1795640828.922:95700'], 'the connect, whole, is out at once')
-  t.equal(filter.inflight, 1, 'the accept waits: it might still log an address')
-  t.equal(filter.sweepIdle(now + 500, 500), -1, 'the idle timeout completes it')
+  t.same(out.map(e => e.event_id.split(':')[1]), ['95699', '95700', '95701'], 'the socket, the connect and the accept are out at once')
+  t.equal(out[2]?.local?.port, undefined, 'the accept, with no address of its own')
+  t.equal(out[2]?.transport, 'tcp', 'takes what its listening socket says')
+  t.equal(filter.inflight, 1, 'only the connect without PROCTITLE waits')
+  t.equal(filter.stats().dropped.not_network, 1, 'the send without an address is not a network event, and is not held either')
+  t.equal(filter.sweepIdle(now + 500, 500), -1, 'the idle timeout completes the connect')
   t.equal(filter.inflight, 0)
-  t.equal(filter.stats().dropped.not_network, 1, 'an accept without an address is not a network event by default')
+  t.same(out.map(e => e.event_id.split(':')[1]), ['95699', '95700', '95701', '95703'])
 })

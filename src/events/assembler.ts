@@ -2,9 +2,10 @@
  * Stage 3: records → events.
  * In: record headers (kind, node, id) with the record bodies the selection may need. Out: completed
  * PendingEvents through a callback, each once. Records are grouped by (node, seconds.millis:serial)
- * in any order. An event completes once it has every record that makes it whole (for a syscall
- * event: its SYSCALL, its PROCTITLE, which the kernel writes last, and for most socket calls a
- * SOCKADDR — the caller says which, selection/socket-calls.ts), on EOE (plugin streams), once the
+ * in any order. An event completes once it is whole — at a PROCTITLE that follows its SYSCALL (the
+ * kernel writes PROCTITLE last), or, in another order, once it has every record its call needs
+ * (SYSCALL, PROCTITLE and for most socket calls a SOCKADDR — the caller says which,
+ * selection/socket-calls.ts) — on EOE (plugin streams), once the
  * log's own clock for its node has moved eventTimeoutMs past it (log files carry no EOE), after
  * idleTimeoutMs of wall-clock silence (live streams), when memory is short (the oldest is completed
  * early: "evicted") or at the end of input. Records of an event that already completed are dropped
@@ -44,8 +45,8 @@ export interface PendingEvent {
   quiet?: boolean
   /**
    * The record kinds (1 << kind) with which the event is whole, whatever their order, as its SYSCALL
-   * record's caller said (selection/socket-calls.ts); 0 (or absent) when it waits for EOE or a
-   * timeout.
+   * record's caller said (selection/socket-calls.ts); 0 (or absent) when, its records out of the
+   * kernel's order, it waits for EOE or a timeout. (A PROCTITLE after the SYSCALL ends it anyway.)
    */
   whole?: number
   records: number
@@ -156,6 +157,8 @@ interface IdleEntry {
   ev: PendingEvent
   at: number
 }
+
+const SYSCALL_BIT = 1 << KIND_SYSCALL
 
 const isCurrent = (e: IdleEntry | null): e is IdleEntry => e !== null && e.at === e.ev.lastSeen && isInflight(e.ev)
 
@@ -392,9 +395,13 @@ export class EventAssembler {
       this.#resetClock(ns, key, timeMs)
     }
     // Whole: out now, not after EOE or a timeout (without EOE, that is the idle timeout later on a
-    // live stream, and events held that long in memory on a file).
+    // live stream, and events held that long in memory on a file). A PROCTITLE after its SYSCALL
+    // ends the event whatever the call: the kernel writes it after every other record, and
+    // libauparse ends events there too. Records in another order make it whole once it has those
+    // its call needs.
     const whole = ev.whole ?? 0
-    if (whole !== 0 && (ev.kinds & whole) === whole && isInflight(ev)) this.#complete(ns, key, ev, 'whole')
+    if (isInflight(ev) && ((kind === KIND_PROCTITLE && (ev.kinds & SYSCALL_BIT) !== 0) ||
+        (whole !== 0 && (ev.kinds & whole) === whole))) this.#complete(ns, key, ev, 'whole')
   }
 
   /** Completes events that got no record for idleMs of wall-clock time. Returns the earliest next deadline, or -1. */

@@ -14,11 +14,11 @@
  *
  * A syscall event ends with its PROCTITLE record: audit_log_exit (kernel/auditsc.c) writes the
  * SYSCALL record, then every auxiliary record (SOCKADDR, PATH, CWD, EXECVE…), then PROCTITLE, then
- * EOE. libauparse ends events there too (audit_is_last_record). Its records are taken in any order
- * all the same: an event is whole once it has its SYSCALL and PROCTITLE, plus a SOCKADDR for a
- * socket call other than socket() — which may also log none (accept4 without an address buffer,
- * send on a connected socket): those, socketcall(2) and whatever is not known wait for EOE or the
- * timeouts as before.
+ * EOE. libauparse ends events there too (audit_is_last_record), and so does the assembler when the
+ * PROCTITLE follows its SYSCALL. Records in another order are taken all the same: such an event is
+ * whole once it has its SYSCALL and PROCTITLE, plus a SOCKADDR for a socket call other than socket()
+ * — which may also log none (accept4 without an address buffer, send on a connected socket): those,
+ * socketcall(2) and whatever is not known then wait for EOE or the timeouts.
  */
 import { SOCKETCALL_CALLS } from '../tables/syscalls.js'
 import { archOfValue } from '../decoders/arch.js'

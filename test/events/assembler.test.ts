@@ -52,10 +52,8 @@ t.test('the records of one event are grouped into one event holding the bodies t
     .push('1795640829.926:95900', KIND_SOCKADDR, SADDR_CONNECT)
     .push('1795640829.926:95900', KIND_OTHER) // CWD: counted only
     .push('1795640829.926:95900', KIND_PROCTITLE, PROCTITLE)
-  t.equal(h.out.length, 0, 'nothing completes without EOE, timeout or end')
-  t.equal(h.a.inflight, 1)
-  h.a.flush()
-  t.equal(h.out.length, 1)
+  t.same(h.out.map(d => d.why), ['whole'], 'its PROCTITLE, after its SYSCALL, ends it')
+  t.equal(h.a.inflight, 0)
   const ev = h.out[0]?.ev as PendingEvent
   t.equal(ev.sec, 1795640829)
   t.equal(ev.ms, 926)
@@ -156,25 +154,39 @@ t.test('an event completes as soon as it is whole (its PROCTITLE, last from the 
   t.same(h.a.counters, { events: 1, duplicates: 0, late: 0, evicted: 0 })
 })
 
-t.test('whole whatever the order of its records; without one of them it waits', async t => {
+t.test('a PROCTITLE after its SYSCALL ends the event whatever the call; in another order it is whole once it has what its call needs', async t => {
   const h = new Harness({ eventTimeoutMs: 3_600_000 })
   h.push('1795640829.926:95900', KIND_PROCTITLE, PROCTITLE)
     .push('1795640829.926:95900', KIND_SOCKADDR, SADDR_CONNECT)
   t.equal(h.out.length, 0, 'no SYSCALL yet: nothing says what makes it whole')
   h.pushCall('1795640829.926:95900', SYS_CONNECT, WITH_ADDRESS)
   t.same(h.out.map(d => d.why), ['whole'], 'whole at its SYSCALL, the last to arrive')
-  // An accept that logged no address: SYSCALL and PROCTITLE only, so it waits as before.
+  // An accept that logged no address, in the kernel's order: its PROCTITLE ends it.
   h.pushCall('1795640829.930:95901', SYS_ACCEPT, WITH_ADDRESS)
     .push('1795640829.930:95901', KIND_PROCTITLE, PROCTITLE)
-  t.equal(h.out.length, 1)
-  t.equal(h.a.inflight, 1)
-  // A call with nothing known of its records (whole = 0) waits too.
+  t.equal(h.out.length, 2)
+  t.equal(h.out[1]?.ev.sockaddrs, null)
+  // A call with nothing known of its records (whole = 0): its PROCTITLE ends it all the same.
   h.pushCall('1795640829.931:95902', SYS_CONNECT, 0)
     .push('1795640829.931:95902', KIND_SOCKADDR, SADDR_CONNECT)
-    .push('1795640829.931:95902', KIND_PROCTITLE, PROCTITLE)
-  t.equal(h.a.inflight, 2)
+  t.equal(h.a.inflight, 1)
+  h.push('1795640829.931:95902', KIND_PROCTITLE, PROCTITLE)
+  t.equal(h.a.inflight, 0)
+  // The PROCTITLE first (not the kernel's order): the accept might still log an address, so it waits.
+  h.push('1795640829.932:95903', KIND_PROCTITLE, PROCTITLE)
+    .pushCall('1795640829.932:95903', SYS_ACCEPT, WITH_ADDRESS)
+  t.equal(h.a.inflight, 1)
   h.a.flush()
-  t.same(h.out.map(d => d.why), ['whole', 'end', 'end'])
+  t.same(h.out.map(d => d.why), ['whole', 'whole', 'whole', 'end'])
+  // A SOCKADDR after the PROCTITLE, which the kernel never writes: the event ended at its
+  // PROCTITLE, and the address starts a partial event of its own, counted late, not lost.
+  const g = new Harness({ eventTimeoutMs: 3_600_000 })
+  g.pushCall('1795640829.926:95900', SYS_CONNECT, WITH_ADDRESS)
+    .push('1795640829.926:95900', KIND_PROCTITLE, PROCTITLE)
+    .push('1795640829.926:95900', KIND_SOCKADDR, SADDR_CONNECT)
+  t.equal(g.a.counters.late, 1)
+  g.a.flush()
+  t.same(g.out.map(d => [d.why, d.ev.sockaddrs]), [['whole', null], ['end', [SADDR_CONNECT]]])
 })
 
 t.test('a record arriving after its event was whole starts a new, partial event, counted late; a re-delivery counts duplicates', async t => {
