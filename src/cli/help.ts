@@ -45,9 +45,10 @@ Selection and filters (lists: repeat the flag or separate values with commas;
   --syscall LIST          keep only these syscalls (socket, connect, accept4,
                           bind, sendto, sendmsg, …)
 
-Event assembly (an event is complete once it has its SYSCALL, its PROCTITLE,
-written last by the kernel, and for a socket call other than socket() its
-SOCKADDR; the rules below complete the others):
+Event assembly (an event is complete at a PROCTITLE that follows its SYSCALL:
+the kernel writes PROCTITLE last; out of that order, once it has its SYSCALL,
+PROCTITLE and, for a socket call other than socket(), SOCKADDR; the rules below
+complete the others):
   --event-timeout SEC     complete an event once the log's own clock is SEC
                           seconds past it; log files have no EOE record to end
                           an event (default ${DEFAULTS['event-timeout']}, like auditd's end_of_event_timeout)
