@@ -8,8 +8,8 @@
  * finds the other through an index on the peer's "ip|port" and the pair is checked (match.ts).
  * A flow is final once the event watermark (latest event time − lateness) passes the end of its
  * window; an event is final once the flow watermark (latest flow start − lateness) passes the
- * latest flow start it could match (event time + lag + skew). Final items leave the indexes, so
- * both hold only what a window can still reach.
+ * latest flow start it could match (the end of the call, `until`, + lag + skew). Final items leave
+ * the indexes, so both hold only what a window can still reach.
  */
 import type { FlowRecord } from './flow-log.js'
 import type { HostEvent } from './host-events.js'
@@ -106,7 +106,11 @@ export class Correlator {
   }
 
   addEvent (e: HostEvent): void {
-    if (e.t < this.eventWatermark) this.stats.events_late++
+    // A call that waits for its peer (accept, receive) is stamped when it began but written when it
+    // returned, so it was still waiting when the events before it in the stream were made: a server
+    // blocked in accept() gets its connection long after its event's time.
+    if (e.waits && this.maxEventMs > e.until) e.until = this.maxEventMs
+    if (e.until < this.eventWatermark) this.stats.events_late++
     if (e.t < this.firstEventMs) this.firstEventMs = e.t
     if (e.t > this.lastEventMs) this.lastEventMs = e.t
     const state: EventState = { e, flows: [] }
@@ -130,7 +134,7 @@ export class Correlator {
       this.eventsByKey.set(e.key, set)
     }
     set.add(state)
-    this.eventQueue.push(e.t + this.o.lagMs + this.o.skewMs, state)
+    this.eventQueue.push(e.until + this.o.lagMs + this.o.skewMs, state)
     if (this.eventQueue.size > this.stats.max_events_held) this.stats.max_events_held = this.eventQueue.size
     if (e.t > this.maxEventMs) this.maxEventMs = e.t
     this.finalizeFlows()

@@ -51,8 +51,10 @@ export function windowEndMs (flow: FlowRecord, o: MatchOptions): number {
  * Does this event stand for this flow, read from this side? The peer must be the event's peer
  * (ip and port; ICMP has no ports); an outbound call (connect, send) and an inbound one (accept,
  * receive) both own the connection's flows in both directions; a port the socket was bound to must
- * be the host's port in the flow; the protocol must agree (see protocolStrength); and the event
- * time must be in the flow's window. A call that failed before sending anything matches nothing.
+ * be the host's port in the flow; the protocol must agree (see protocolStrength); and the call must
+ * have been under way during the flow's window: from its time (when it began) to its `until` (when
+ * it may have returned: later than its time only for a call that waits for its peer). A call that
+ * failed before sending anything matches nothing.
  */
 export function pairMatch (ev: HostEvent, side: Orientation, flow: FlowRecord, o: MatchOptions): Strength | null {
   if (ev.notSent) return null
@@ -61,7 +63,7 @@ export function pairMatch (ev: HostEvent, side: Orientation, flow: FlowRecord, o
   if (!icmp && side.remotePort !== ev.remotePort) return null
   if (!icmp && ev.localPort !== null && side.hostPort !== null && side.hostPort !== ev.localPort) return null
   const window = flowWindowMs(flow, o)
-  if (window === null || ev.t < window[0] || ev.t > window[1]) return null
+  if (window === null || ev.until < window[0] || ev.t > window[1]) return null
   return protocolStrength(ev, flow.protocol)
 }
 

@@ -147,6 +147,43 @@ t.test('time: the window is [start − lag − skew, end + 1 s + skew]', async t
   t.equal(pairMatch(hostEvent({ t: T0 + 99 }), side(f), f, { skewMs: 0, lagMs: 0 }), null, 'no lag, no skew: before start is out')
 })
 
+t.test('a call that waits for its peer is under way from its time to its until: an accept blocked since long before its connection', async t => {
+  const f = flowRecord({ src: PEER, dst: HOST, sport: 51000, dport: 8080, start: T0 + 100, end: T0 + 100 })
+  const o = { skewMs: 2000, lagMs: 0 }
+  const accept = hostEvent({ t: T0 + 10, syscall: 'accept4', remote: { ip: PEER, port: 51000 }, local: { ip: '0.0.0.0', port: 8080 } })
+  t.equal(accept.waits, true)
+  t.equal(accept.until, accept.t, 'until is the join\'s to move on')
+  t.equal(pairMatch(accept, side(f), f, o), null, 'began 90 s before the window and, as far as is known, over then')
+  t.equal(pairMatch({ ...accept, until: (T0 + 100.5) * 1000 }, side(f), f, o), 'exact', 'still waiting when the connection came')
+  t.equal(pairMatch({ ...accept, t: (T0 + 104) * 1000, until: (T0 + 104) * 1000 }, side(f), f, o), null, 'began after the window')
+  t.equal(hostEvent({ t: T0 + 10 }).waits, false, 'a connect sends at once')
+})
+
+t.test('the join takes a waiting call as under way until the events written before it: a server blocked in accept() gets its flows', async t => {
+  const blocked = (before: Parameters<typeof runJoin>[0]): ReturnType<typeof runJoin> => runJoin([
+    ...before,
+    // Stamped when accept() began, written when it returned with this connection.
+    { event: { t: T0 + 0.5, pid: 7, exe: '/usr/sbin/sshd', syscall: 'accept4', remote: { ip: PEER, port: 51000 }, local: { ip: '0.0.0.0', port: 22 } } },
+    ...connection({ src: PEER, dst: HOST, sport: 51000, dport: 22, start: T0 + 60, end: T0 + 61 }).map(flow => ({ flow }))
+  ])
+  // Another process's connect, made while the accept waited, is written before it.
+  const busy = blocked([{ event: { t: T0 + 60.2, pid: 9, remote: { ip: '192.0.2.50', port: 443 } } }])
+  t.same(busy.flows.filter(f => f.host?.port === 22).map(f => f.attribution?.process?.pid), [7, 7], 'both flows of the connection are the server\'s')
+  t.equal(busy.correlator.stats.events_late, 0, 'an accept written late is not late input')
+  t.same(busy.hostOnly.filter(h => h.event.process.pid === 7), [])
+  // Nothing written in between: how long it waited is unknown (the events end when it began), and
+  // its flows stay unattributed.
+  const idle = blocked([])
+  t.same(idle.flows.map(f => f.unattributed?.reason), ['outside_event_coverage', 'outside_event_coverage'])
+  // A connect is not taken as waiting: written after a later event, its time is its time.
+  const late = runJoin([
+    { event: { t: T0 + 60.2, pid: 9, remote: { ip: '192.0.2.50', port: 443 } } },
+    { event: { t: T0 + 0.5, pid: 8, remote: { ip: PEER, port: 443 } } },
+    ...connection({ start: T0 + 60, end: T0 + 61 }).map(flow => ({ flow }))
+  ])
+  t.same(late.flows.filter(f => f.remote?.port === 443 && f.remote.ip === PEER).map(f => f.unattributed?.reason), ['no_host_event', 'no_host_event'])
+})
+
 t.test('a call that failed before sending matches nothing and is host-only not_sent', async t => {
   const { flows, hostOnly } = runJoin([
     { event: { t: T0 + 0.1, result: 'failed', errno: 'ENETUNREACH' } },
