@@ -1,7 +1,9 @@
 // make bench: netfilter's throughput on real-shaped audit logs, beside laurel, ausearch and the plain
 // Node loops that bound it. In: the real captures (../shared/corpus/real, else examples/audit.log),
 // replicated into cached corpora under bench/.cache. Out: a table of medians (wall seconds, MB/s,
-// lines/s, peak RSS) on stdout, the same into docs/performance.md (bench markers), then latency.mjs.
+// lines/s, peak RSS) on stdout, then netfilter's peak RSS and netfilter's and laurel's times on a 4×
+// corpus (memory flatness, sustained rate), the same into docs/performance.md (bench markers), then
+// latency.mjs.
 // Usage: node bench/run.js [--runs 5] [--min-mb 200] [--ausearch-runs N] [--big-runs 3]
 //          [--big-factor 4] [--startup-runs 20] [--no-big] [--no-latency] [--no-docs]
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -272,12 +274,30 @@ const startupNode = median(startup.node)
 // ---- RSS flatness: the same filter on BIG_FACTOR times the input ------------------------------
 
 let flat = null
+let sustained = null
 if (big) {
   const runs = []
+  // laurel on the same big input, alternating: what the extra input costs each of them is their
+  // sustained rate, with start-up and (for netfilter) the optimising compiler's warm-up paid once.
+  const laurelBig = haveLaurel && freeBytes('/dev/shm') > big.bytes * 1.5
+  if (haveLaurel && !laurelBig) loud(`/dev/shm has too little room for laurel's output on ${big.factor}×: the sustained rate is SKIPPED`)
+  const laurelRuns = []
   for (let i = 0; i < BIG_RUNS; i++) {
     const r = measure({ cmd: node, args: [netfilter, '--format', 'native'], input: big.file })
     runs.push(r)
     console.error(`  big ${i + 1}/${BIG_RUNS}  netfilter --format native on ${big.factor}×  ${r.seconds.toFixed(3)} s  ${(r.rssKiB / 1024).toFixed(1)} MB`)
+    if (laurelBig) {
+      const l = measure({ cmd: '/usr/sbin/laurel', args: ['-c', laurelConfig], input: big.file, before: cleanLaurel, after: cleanLaurel })
+      laurelRuns.push(l)
+      console.error(`  big ${i + 1}/${BIG_RUNS}  laurel on ${big.factor}×  ${l.seconds.toFixed(3)} s  ${(l.rssKiB / 1024).toFixed(1)} MB`)
+    }
+  }
+  if (laurelRuns.length > 0) {
+    const nf1 = median(results.get('netfilter --format native').map(r => r.seconds))
+    const la1 = median(results.get('laurel (translate.universal)').map(r => r.seconds))
+    const nfN = median(runs.map(r => r.seconds))
+    const laN = median(laurelRuns.map(r => r.seconds))
+    sustained = { nf1, la1, nfN, laN, nfExtra: nfN - nf1, laExtra: laN - la1 }
   }
   // The 1× figures are the main table's runs of the same snapshot. Peak RSS moves from run to run
   // with the garbage collector's timing, so the ranges are printed beside the medians.
@@ -328,7 +348,14 @@ const ratios = [
     ? `- peak RSS flatness, netfilter native, medians (ranges): ${fmt(flat.rss1, 1)} MB (${flat.range1}) on 1× (${(bytes / 1e6).toFixed(0)} MB), ` +
       `${fmt(flat.rssN, 1)} MB (${flat.rangeN}) on ${flat.factor}× (${(flat.bytes / 1e6).toFixed(0)} MB, ${(flat.bytes / bytes).toFixed(2)}× the bytes; ${flat.runs} run${flat.runs === 1 ? '' : 's'}, median ${fmt(flat.seconds, 1)} s), ` +
       `ratio ${flat.ratio.toFixed(3)} (acceptance ≤ 1.10)`
-    : '- peak RSS flatness: SKIPPED (see the bench output)'
+    : '- peak RSS flatness: SKIPPED (see the bench output)',
+  ...(sustained && flat
+    ? [`- sustained rate, native: on ${flat.factor}× netfilter took ${fmt(sustained.nfN, 3)} s and laurel ${fmt(sustained.laN, 3)} s ` +
+        `(${flat.runs} runs each, alternating, medians), ${(sustained.laN / sustained.nfN).toFixed(2)}×; the ${(flat.bytes / bytes - 1).toFixed(2)}× more input ` +
+        `than the table's cost netfilter ${fmt(sustained.nfExtra, 3)} s and laurel ${fmt(sustained.laExtra, 3)} s more, ` +
+        `${(sustained.laExtra / sustained.nfExtra).toFixed(2)}× (start-up, and the warm-up of V8's optimising compiler over the first ` +
+        'tens of MB, are paid once per process: the acceptance figure is the table\'s)']
+    : [])
 ]
 
 const header = [
