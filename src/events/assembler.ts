@@ -5,11 +5,10 @@
  * in any order. An event completes once it is whole — at a PROCTITLE that follows its SYSCALL (the
  * kernel writes PROCTITLE last), or, in another order, once it has every record its call needs
  * (SYSCALL, PROCTITLE and for most socket calls a SOCKADDR — the caller says which,
- * selection/socket-calls.ts) — on EOE (plugin streams), once the
- * log's own clock for its node has moved eventTimeoutMs past it (log files carry no EOE), after
- * idleTimeoutMs of wall-clock silence (live streams), when memory is short (the oldest is completed
- * early: "evicted") or at the end of input. Records of an event that already completed are dropped
- * and counted as duplicates.
+ * selection/socket-calls.ts) — on EOE (plugin streams), once the log's own clock for its node has
+ * moved eventTimeoutMs past it (log files carry no EOE), after idleTimeoutMs of wall-clock silence
+ * (live streams), when memory is short (the oldest is completed early: "evicted") or at the end of
+ * input. Records of an event that already completed are dropped and counted as duplicates.
  */
 import {
   KIND_DAEMON, KIND_EOE, KIND_PROCTITLE, KIND_SOCKADDR, KIND_SOCKETCALL, KIND_SYSCALL
