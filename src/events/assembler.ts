@@ -157,6 +157,7 @@ interface IdleEntry {
   at: number
 }
 
+/** The SYSCALL kind in PendingEvent.kinds. */
 const SYSCALL_BIT = 1 << KIND_SYSCALL
 
 const isCurrent = (e: IdleEntry | null): e is IdleEntry => e !== null && e.at === e.ev.lastSeen && isInflight(e.ev)
@@ -328,7 +329,7 @@ export class EventAssembler {
 
   /** What a SYSCALL record tells of the call: its numbers, whether it is set aside, when it is whole. */
   #call (ev: PendingEvent, archValue: number, callNumber: number, quiet: boolean, whole: number): void {
-    if ((ev.kinds & (1 << KIND_SYSCALL)) !== 0) return // the first SYSCALL record counts
+    if ((ev.kinds & SYSCALL_BIT) !== 0) return // the first SYSCALL record counts
     ev.archValue = archValue
     ev.callNumber = callNumber
     ev.quiet = quiet && ev.sockaddrs === null
