@@ -14,14 +14,12 @@ export interface HostEvent {
   /** Event time, epoch ms: when the call began (the kernel stamps a syscall record at its entry). */
   t: number
   /**
-   * Until when the call may have gone on, epoch ms. A call that sends at once (connect, send) is
-   * over at t. One that waits for its peer (accept, receive) may have waited long after t, and its
+   * Until when the call may have gone on, epoch ms. An outbound call (connect, send) sends at once:
+   * over at t. An inbound one (accept, receive) waits for its peer, maybe long after t, and its
    * record is written when it returns: the join moves until on to how far the event stream had
    * come when the event arrived (Correlator.addEvent).
    */
   until: number
-  /** The call waits for its peer (accept, receive). */
-  waits: boolean
   direction: 'outbound' | 'inbound'
   remoteIp: string
   remotePort: number
@@ -114,7 +112,6 @@ export function parseEventLine (line: string, seq: number): ParsedEvent {
       ev,
       t,
       until: t,
-      waits: ev.direction === 'inbound',
       direction: ev.direction,
       remoteIp: remote.ip,
       remotePort: remote.port,

@@ -109,7 +109,7 @@ export class Correlator {
     // A call that waits for its peer (accept, receive) is stamped when it began but written when it
     // returned, so it was still waiting when the events before it in the stream were made: a server
     // blocked in accept() gets its connection long after its event's time.
-    if (e.waits && this.maxEventMs > e.until) e.until = this.maxEventMs
+    if (e.direction === 'inbound' && this.maxEventMs > e.until) e.until = this.maxEventMs
     if (e.until < this.eventWatermark) this.stats.events_late++
     if (e.t < this.firstEventMs) this.firstEventMs = e.t
     if (e.t > this.lastEventMs) this.lastEventMs = e.t
