@@ -1,6 +1,6 @@
 // make bench-latency: how long a live netfilter holds an event. In: connect events (SYSCALL +
 // SOCKADDR + PROCTITLE) from the real captures (else examples/audit.log), re-stamped with fresh
-// serials and the current time, fed at a steady rate into `node dist/bin.js` through a pipe. Out:
+// serials and the current time, fed at a steady rate into `dist/bin.js` (run as a command) through a pipe. Out:
 // p50/p99/max of write-of-last-record → read-of-output-line, with and without EOE records, and
 // without PROCTITLE too (events never whole, which only the idle timeout ends), on stdout and into
 // docs/performance.md (latency markers). Bench only: no test asserts a time.
@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { once } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { dirname } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { gunzipSync } from 'node:zlib'
@@ -91,8 +92,9 @@ function templates () {
  * line is timed when its chunk is read, and matched to its event by the serial in its id.
  */
 async function runMode (events, withEoe, firstSerial, whole = true) {
-  const child = spawn(process.execPath, [BIN, '--format', values.format, '--idle-timeout', String(IDLE_MS)],
-    { stdio: ['pipe', 'pipe', 'inherit'] })
+  // The bin run as a command, with its shebang's Node options (bin.ts), by the Node running this.
+  const child = spawn(BIN, ['--format', values.format, '--idle-timeout', String(IDLE_MS)],
+    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` } })
   const sentAt = new Map()
   const latencies = []
   let unknown = 0

@@ -11,6 +11,7 @@ import {
   closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync,
   renameSync, rmSync, statSync, statfsSync, writeFileSync, writeSync
 } from 'node:fs'
+import { dirname } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { parseArgs } from 'node:util'
 import { ROOT, machine, median, now, writeDocBlock } from './report.mjs'
@@ -165,7 +166,11 @@ const fmtInt = x => Number.isFinite(x) ? Math.round(x).toLocaleString('en') : '�
 const haveLaurel = ensureTool('/usr/sbin/laurel', 'laurel')
 const haveAusearch = ensureTool('/usr/sbin/ausearch', 'auditd')
 const netfilterDir = snapshotNetfilter()
+// Run as the command users run (the npm bin link, install.sh's link and plugin wrapper): the
+// executable itself, so its shebang's Node options apply (bin.ts). Its "env node" must find the
+// Node running this bench.
 const netfilter = `${netfilterDir}/dist/bin.js`
+process.env.PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`
 const netfilterVersion = JSON.parse(readFileSync(`${netfilterDir}/package.json`, 'utf8')).version
 
 const input = corpus(MIN_BYTES)
@@ -227,8 +232,8 @@ if (haveLaurel && freeBytes('/dev/shm') < bytes * 2) {
 
 const node = process.execPath
 const commands = [
-  { name: 'netfilter --format native', cmd: node, args: [netfilter, '--format', 'native'], input, runs: RUNS },
-  { name: 'netfilter --format ecs', cmd: node, args: [netfilter, '--format', 'ecs'], input, runs: RUNS },
+  { name: 'netfilter --format native', cmd: netfilter, args: ['--format', 'native'], input, runs: RUNS },
+  { name: 'netfilter --format ecs', cmd: netfilter, args: ['--format', 'ecs'], input, runs: RUNS },
   haveLaurel && {
     name: 'laurel (translate.universal)', cmd: '/usr/sbin/laurel', args: ['-c', laurelConfig], input, runs: RUNS,
     before: cleanLaurel, after: cleanLaurel
@@ -265,7 +270,7 @@ const byName = name => rows.find(r => r.name.startsWith(name))
 
 const startup = { netfilter: [], node: [] }
 for (let i = 0; i < STARTUP_RUNS; i++) {
-  startup.netfilter.push(wall(node, [netfilter, '--version']))
+  startup.netfilter.push(wall(netfilter, ['--version']))
   startup.node.push(wall(node, ['-e', '0']))
 }
 const startupNetfilter = median(startup.netfilter)
@@ -283,7 +288,7 @@ if (big) {
   if (haveLaurel && !laurelBig) loud(`/dev/shm has too little room for laurel's output on ${big.factor}×: the sustained rate is SKIPPED`)
   const laurelRuns = []
   for (let i = 0; i < BIG_RUNS; i++) {
-    const r = measure({ cmd: node, args: [netfilter, '--format', 'native'], input: big.file })
+    const r = measure({ cmd: netfilter, args: ['--format', 'native'], input: big.file })
     runs.push(r)
     console.error(`  big ${i + 1}/${BIG_RUNS}  netfilter --format native on ${big.factor}×  ${r.seconds.toFixed(3)} s  ${(r.rssKiB / 1024).toFixed(1)} MB`)
     if (laurelBig) {

@@ -134,11 +134,11 @@ cat > "$tmp" <<EOF
 #!/bin/sh
 # auditd plugin entry point, written by netfilter's scripts/install.sh. auditd runs plugins with
 # an empty environment and at most two arguments (3.0.x), so every path here is absolute.
-exec $NODE $PREFIX/dist/bin.js --config $CONFIG_DIR/plugin.json$redirect
+exec $NODE --v8-pool-size=1 $PREFIX/dist/bin.js --config $CONFIG_DIR/plugin.json$redirect
 EOF
 install -o root -g root -m 0750 "$tmp" "$wrapper"
 rm -f "$tmp"
-say "wrote $wrapper (root:root 0750): exec $NODE $PREFIX/dist/bin.js --config $CONFIG_DIR/plugin.json$redirect"
+say "wrote $wrapper (root:root 0750): exec $NODE --v8-pool-size=1 $PREFIX/dist/bin.js --config $CONFIG_DIR/plugin.json$redirect"
 
 # 4. The plugin conf for auditd.
 install -d -o root -g root -m 0750 "$PLUGIN_DIR"

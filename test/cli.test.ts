@@ -165,3 +165,21 @@ t.test('the built bin is executable', async t => {
   const r = await new Promise<number | null>(resolve => spawn(BIN, ['--version']).on('close', resolve))
   t.equal(r, 0)
 })
+
+t.test('run as a command, the bin starts Node with one V8 background thread (--v8-pool-size=1)', async t => {
+  chmodSync(BIN, 0o755)
+  const child = spawn(BIN, [], { stdio: ['pipe', 'ignore', 'ignore'] })
+  const closed = new Promise(resolve => child.on('close', resolve))
+  // The shebang's env -S runs node in the same process: once node is up, its command line shows.
+  let cmdline: string[] = []
+  for (let i = 0; i < 100 && !cmdline.includes('--v8-pool-size=1'); i++) {
+    await new Promise(resolve => setTimeout(resolve, 20))
+    try {
+      cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'latin1').split('\0')
+    } catch {}
+  }
+  child.stdin.end()
+  await closed
+  t.ok(cmdline.includes('--v8-pool-size=1'), `node's command line: ${cmdline.join(' ')}`)
+  t.ok(cmdline.indexOf('--v8-pool-size=1') < cmdline.findIndex(a => a.endsWith('bin.js')), 'a Node option, before the script')
+})

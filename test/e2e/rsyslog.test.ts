@@ -60,7 +60,7 @@ function testConfig (dir: string, text = readFileSync(EXAMPLE_CONF, 'utf8')): st
   const node = process.execPath
   if (/\s/.test(node + BIN)) throw new Error(`omprog splits binary= at spaces: ${node} ${BIN} must have none`)
   const replacements: Array<[string, string]> = [
-    ['/usr/bin/node /usr/local/lib/netfilter/dist/bin.js', `${node} ${BIN}`],
+    ['/usr/bin/node --v8-pool-size=1 /usr/local/lib/netfilter/dist/bin.js', `${node} --v8-pool-size=1 ${BIN}`],
     ['"/var/spool/rsyslog"', `"${dir}/work"`],
     ['"/var/log/audit/audit.log"', `"${dir}/audit.log"`],
     ['/var/log/netfilter/', `${dir}/out/`]

@@ -22,7 +22,7 @@ const DIR = `${ROOT}fluent-bit/`
 const README = readFileSync(`${DIR}README.md`, 'utf8')
 const EXAMPLE = `${ROOT}examples/audit.log`
 /** Where `make install` puts netfilter; the rsyslog example runs the same program. */
-const INSTALLED = ['/usr/bin/node', '/usr/local/lib/netfilter/dist/bin.js']
+const INSTALLED = ['/usr/bin/node', '--v8-pool-size=1', '/usr/local/lib/netfilter/dist/bin.js']
 
 // -- What Fluent Bit knows, by the first version that has it ------------------------------------------
 // From Fluent Bit's documentation per version (exec: Command/Parser/Interval_* since 1.0, Buf_Size
@@ -221,7 +221,7 @@ function execArgs (command: string): string[] {
   if (/[|&;<>()$`\\"'*?[\]{}~]/.test(command)) throw new Error(`shell syntax in the command: ${command}`)
   const words = command.split(/\s+/)
   if (words[0] === 'exec') words.shift()
-  if (words[0] === INSTALLED[0] && words[1] === INSTALLED[1]) return words.slice(2)
+  if (INSTALLED.every((w, i) => words[i] === w)) return words.slice(INSTALLED.length)
   throw new Error(`the command does not run ${INSTALLED.join(' ')}: ${command}`)
 }
 
