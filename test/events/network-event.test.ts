@@ -444,6 +444,12 @@ t.test('event ids and times, written as bytes, read as the template and toISOStr
   t.equal(eventId(ev(1795640801, 5, 80009)), '1795640801.005:80009')
   t.equal(isoTime(1795640801, 999), '2026-11-25T21:06:41.999Z')
   t.equal(eventId(ev(-1, 5, 1)), '-1.005:1', 'numbers outside the header\'s range keep the template\'s text')
+  // Runs of events in one millisecond, then another, then back: the text reused for a repeated
+  // time must be that time's, whatever came between.
+  fc.assert(fc.property(
+    fc.array(fc.tuple(fc.constantFrom(0, 1795640801, 1795640802, 253402300799), fc.constantFrom(0, 5, 999)), { maxLength: 40 }),
+    times => times.every(([sec, ms]) => isoTime(sec, ms) === new Date(sec * 1000 + ms).toISOString())
+  ), { numRuns: 500, seed: 11 })
 })
 
 t.test('the events of one process share one frozen process and user; another command line gets its own', async t => {
