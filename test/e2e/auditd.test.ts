@@ -219,8 +219,8 @@ t.test('auditd + kernel: netfilter as auditd\'s plugin reports real loopback tra
     pluginPid = ctx.pluginPid()
     t.ok(pluginPid, 'auditd started the installed plugin')
     const cmdline = readFileSync(`/proc/${String(pluginPid)}/cmdline`, 'utf8').split('\0')
-    t.same(cmdline.slice(0, 4), [realpathSync(NODE), `${inst.root}/usr/local/lib/netfilter/dist/bin.js`, '--config', inst.config],
-      'the plugin is node running the installed netfilter with its config, by absolute paths')
+    t.same(cmdline.slice(0, 5), [realpathSync(NODE), '--v8-pool-size=1', `${inst.root}/usr/local/lib/netfilter/dist/bin.js`, '--config', inst.config],
+      'the plugin is node (one V8 background thread, as the netfilter command) running the installed netfilter with its config, by absolute paths')
     t.same(readFileSync(`/proc/${String(pluginPid)}/environ`, 'utf8').split('\0').filter(v => v !== '' && !v.startsWith('PWD=')), [],
       'with the empty environment auditd gives plugins')
     t.equal(ctx.rules.added.length + ctx.rules.existing.length, rules.split('\n').filter(l => l.startsWith('-a')).length, 'every rule loaded')
