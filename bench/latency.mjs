@@ -1,13 +1,14 @@
 // make bench-latency: how long a live netfilter holds an event. In: connect events (SYSCALL +
 // SOCKADDR + PROCTITLE) from the real captures (else examples/audit.log), re-stamped with fresh
-// serials and the current time, fed at a steady rate into `dist/bin.js` (run as a command) through a pipe. Out:
-// p50/p99/max of write-of-last-record → read-of-output-line, with and without EOE records, and
-// without PROCTITLE too (events never whole, which only the idle timeout ends), on stdout and into
-// docs/performance.md (latency markers). Bench only: no test asserts a time.
+// serials and the current time, fed at a steady rate through a pipe into `dist/bin.js`, run as a
+// command (its shebang's Node options apply). Out: p50/p99/max of write-of-last-record →
+// read-of-output-line, with and without EOE records, and without PROCTITLE too (events never
+// whole, which only the idle timeout ends), on stdout and into docs/performance.md (latency
+// markers). Bench only: no test asserts a time.
 // Usage: node bench/latency.mjs [--rate 2000] [--seconds 10] [--warmup 2] [--idle-timeout MS] [--bin dist/bin.js]
 //          [--format native|ecs] [--no-docs]
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { once } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -39,6 +40,12 @@ const TOTAL = Math.round(RATE * SECONDS)
  */
 const WARMUP = Math.round(RATE * Number(values.warmup))
 const BIN = values.bin
+try {
+  accessSync(BIN, constants.X_OK)
+} catch {
+  console.error(`latency: ${BIN} is not executable (tsc alone does not make it so): run make build, or chmod +x it`)
+  process.exit(2)
+}
 const MACHINE = machine()
 const DATE = now()
 

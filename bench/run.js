@@ -8,7 +8,7 @@
 //          [--big-factor 4] [--startup-runs 20] [--no-big] [--no-latency] [--no-docs]
 import { execFileSync, spawnSync } from 'node:child_process'
 import {
-  closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync,
+  chmodSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync,
   renameSync, rmSync, statSync, statfsSync, writeFileSync, writeSync
 } from 'node:fs'
 import { dirname } from 'node:path'
@@ -101,6 +101,7 @@ function snapshotNetfilter () {
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   cpSync(`${ROOT}dist`, `${dir}/dist`, { recursive: true })
+  chmodSync(`${dir}/dist/bin.js`, 0o755) // run as a command below; tsc alone leaves it 0644
   cpSync(`${ROOT}schemas`, `${dir}/schemas`, { recursive: true })
   copyFileSync(`${ROOT}package.json`, `${dir}/package.json`)
   return dir
