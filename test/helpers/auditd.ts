@@ -507,11 +507,11 @@ function auditdConf (dir: string, opts: AuditdOptions): string {
 
 /**
  * The plugin wrapper for this checkout: auditd execs plugins with an empty environment and at most
- * two arguments (3.0.x), so it names node and every file by absolute path. Root-owned, mode 0750,
- * as auditd requires of a plugin's path.
+ * two arguments (3.0.x), so it names node and every file by absolute path, with the Node option
+ * scripts/install.sh's wrapper gives. Root-owned, mode 0750, as auditd requires of a plugin's path.
  */
 export function writePluginWrapper (path: string, config: string, stderr: string): void {
-  writeFileSync(path, `#!/bin/sh\nexec ${realpathSync(process.execPath)} ${BIN} --config ${config} 2>>${stderr}\n`)
+  writeFileSync(path, `#!/bin/sh\nexec ${realpathSync(process.execPath)} --v8-pool-size=1 ${BIN} --config ${config} 2>>${stderr}\n`)
   chmodSync(path, 0o750)
 }
 
