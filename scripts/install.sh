@@ -129,16 +129,20 @@ if [ -n "$STDERR_LOG" ]; then
   install -d -o root -g root -m 0750 "$(dirname "$STDERR_LOG")"
   redirect=" 2>>$STDERR_LOG"
 fi
+# The wrapper starts node itself, so it gives node the options the netfilter command's shebang
+# gives (src/bin.ts: "#!/usr/bin/env -S node OPTIONS").
+node_options=$(sed -n '1s|^#!/usr/bin/env -S node ||p' "$PREFIX/dist/bin.js")
+command="$NODE${node_options:+ $node_options} $PREFIX/dist/bin.js --config $CONFIG_DIR/plugin.json$redirect"
 tmp=$(mktemp)
 cat > "$tmp" <<EOF
 #!/bin/sh
 # auditd plugin entry point, written by netfilter's scripts/install.sh. auditd runs plugins with
 # an empty environment and at most two arguments (3.0.x), so every path here is absolute.
-exec $NODE --v8-pool-size=1 $PREFIX/dist/bin.js --config $CONFIG_DIR/plugin.json$redirect
+exec $command
 EOF
 install -o root -g root -m 0750 "$tmp" "$wrapper"
 rm -f "$tmp"
-say "wrote $wrapper (root:root 0750): exec $NODE --v8-pool-size=1 $PREFIX/dist/bin.js --config $CONFIG_DIR/plugin.json$redirect"
+say "wrote $wrapper (root:root 0750): exec $command"
 
 # 4. The plugin conf for auditd.
 install -d -o root -g root -m 0750 "$PLUGIN_DIR"

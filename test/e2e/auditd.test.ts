@@ -20,7 +20,7 @@ import dgram from 'node:dgram'
 import { existsSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
-import { BIN, ROOT, assertSchemaValid } from '../helpers/filter.js'
+import { BIN, BIN_NODE_OPTIONS, ROOT, assertSchemaValid } from '../helpers/filter.js'
 import { auditStatus, auditctl, auditUnavailable, listRules, readEvents, running, withAuditd, type AuditdContext } from '../helpers/auditd.js'
 import type { NetworkEvent } from '../../src/events/network-event.js'
 
@@ -219,8 +219,9 @@ t.test('auditd + kernel: netfilter as auditd\'s plugin reports real loopback tra
     pluginPid = ctx.pluginPid()
     t.ok(pluginPid, 'auditd started the installed plugin')
     const cmdline = readFileSync(`/proc/${String(pluginPid)}/cmdline`, 'utf8').split('\0')
-    t.same(cmdline.slice(0, 5), [realpathSync(NODE), '--v8-pool-size=1', `${inst.root}/usr/local/lib/netfilter/dist/bin.js`, '--config', inst.config],
-      'the plugin is node (one V8 background thread, as the netfilter command) running the installed netfilter with its config, by absolute paths')
+    const pluginCommand = [realpathSync(NODE), ...BIN_NODE_OPTIONS, `${inst.root}/usr/local/lib/netfilter/dist/bin.js`, '--config', inst.config]
+    t.same(cmdline.slice(0, pluginCommand.length), pluginCommand,
+      'the plugin is node, with the netfilter command\'s Node options, running the installed netfilter with its config, by absolute paths')
     t.same(readFileSync(`/proc/${String(pluginPid)}/environ`, 'utf8').split('\0').filter(v => v !== '' && !v.startsWith('PWD=')), [],
       'with the empty environment auditd gives plugins')
     t.equal(ctx.rules.added.length + ctx.rules.existing.length, rules.split('\n').filter(l => l.startsWith('-a')).length, 'every rule loaded')

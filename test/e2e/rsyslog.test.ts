@@ -15,7 +15,7 @@ import t from 'tap'
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { BIN, ROOT, jsonLines, readShared, runCli } from '../helpers/filter.js'
+import { BIN, BIN_NODE_OPTIONS, ROOT, jsonLines, readShared, runCli } from '../helpers/filter.js'
 import type { NetworkEvent } from '../../src/events/network-event.js'
 
 const RSYSLOGD = '/usr/sbin/rsyslogd'
@@ -60,7 +60,7 @@ function testConfig (dir: string, text = readFileSync(EXAMPLE_CONF, 'utf8')): st
   const node = process.execPath
   if (/\s/.test(node + BIN)) throw new Error(`omprog splits binary= at spaces: ${node} ${BIN} must have none`)
   const replacements: Array<[string, string]> = [
-    ['/usr/bin/node --v8-pool-size=1 /usr/local/lib/netfilter/dist/bin.js', `${node} --v8-pool-size=1 ${BIN}`],
+    [['/usr/bin/node', ...BIN_NODE_OPTIONS, '/usr/local/lib/netfilter/dist/bin.js'].join(' '), [node, ...BIN_NODE_OPTIONS, BIN].join(' ')],
     ['"/var/spool/rsyslog"', `"${dir}/work"`],
     ['"/var/log/audit/audit.log"', `"${dir}/audit.log"`],
     ['/var/log/netfilter/', `${dir}/out/`]

@@ -14,15 +14,18 @@ import { tmpdir } from 'node:os'
 import { parseDocument } from 'yaml'
 import { ClassicConfigError, parseClassic, type ClassicSection } from '../helpers/fluent-bit-classic.js'
 import { ForwardPeer } from '../helpers/forward-peer.js'
-import { ROOT, jsonLines, readShared, runCli } from '../helpers/filter.js'
+import { BIN_NODE_OPTIONS, ROOT, jsonLines, readShared, runCli } from '../helpers/filter.js'
 import { UsageError, parseCommandLine } from '../../src/cli/options.js'
 import type { NetworkEvent } from '../../src/events/network-event.js'
 
 const DIR = `${ROOT}fluent-bit/`
 const README = readFileSync(`${DIR}README.md`, 'utf8')
 const EXAMPLE = `${ROOT}examples/audit.log`
-/** Where `make install` puts netfilter; the rsyslog example runs the same program. */
-const INSTALLED = ['/usr/bin/node', '--v8-pool-size=1', '/usr/local/lib/netfilter/dist/bin.js']
+/**
+ * Where `make install` puts netfilter, started with the netfilter command's Node options; the
+ * rsyslog example runs the same program.
+ */
+const INSTALLED = ['/usr/bin/node', ...BIN_NODE_OPTIONS, '/usr/local/lib/netfilter/dist/bin.js']
 
 // -- What Fluent Bit knows, by the first version that has it ------------------------------------------
 // From Fluent Bit's documentation per version (exec: Command/Parser/Interval_* since 1.0, Buf_Size

@@ -25,7 +25,7 @@ import {
   rmSync, statSync, writeFileSync
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { BIN } from './filter.js'
+import { BIN, BIN_NODE_OPTIONS } from './filter.js'
 import type { NetworkEvent } from '../../src/events/network-event.js'
 
 export const AUDITCTL = '/usr/sbin/auditctl'
@@ -511,7 +511,7 @@ function auditdConf (dir: string, opts: AuditdOptions): string {
  * scripts/install.sh's wrapper gives. Root-owned, mode 0750, as auditd requires of a plugin's path.
  */
 export function writePluginWrapper (path: string, config: string, stderr: string): void {
-  writeFileSync(path, `#!/bin/sh\nexec ${realpathSync(process.execPath)} --v8-pool-size=1 ${BIN} --config ${config} 2>>${stderr}\n`)
+  writeFileSync(path, `#!/bin/sh\nexec ${[realpathSync(process.execPath), ...BIN_NODE_OPTIONS].join(' ')} ${BIN} --config ${config} 2>>${stderr}\n`)
   chmodSync(path, 0o750)
 }
 

@@ -15,6 +15,18 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const BIN = `${ROOT}dist/bin.js`
 export const SHARED = `${ROOT}../shared`
 
+/**
+ * The Node options the netfilter command starts with: those its shebang gives node (src/bin.ts).
+ * Whatever starts node itself (install.sh's plugin wrapper, the rsyslog and Fluent Bit examples)
+ * must give the same ones; the tests of those read them from here.
+ */
+export const BIN_NODE_OPTIONS: readonly string[] = (() => {
+  const line = readFileSync(`${ROOT}src/bin.ts`, 'utf8').split('\n', 1)[0] ?? ''
+  const m = /^#!\/usr\/bin\/env(?: -S)? node((?: \S+)*)$/.exec(line)
+  if (m === null) throw new Error(`src/bin.ts: a shebang that runs node was expected, got ${line}`)
+  return (m[1] ?? '').split(' ').filter(w => w !== '')
+})()
+
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as
   (ajv: Ajv) => Ajv
