@@ -43,8 +43,9 @@ fuzz: build
 	NETFILTER_FUZZ_RUNS=$(FUZZ_RUNS) NETFILTER_FUZZ_SEED=$${NETFILTER_FUZZ_SEED:-$$(date +%s)} $(NODE_BIN)/tap --timeout 7200 test/fuzz
 
 # Throughput against laurel, ausearch and plain Node loops on a 200 MB real-shaped corpus, RSS
-# flatness and netfilter's and laurel's sustained rate on 4x that, then bench-latency; figures go to docs/performance.md. Options (--runs,
-# --min-mb, ...) are listed at the top of bench/run.js. Takes several minutes.
+# flatness and netfilter's and laurel's sustained rate on 4x that, then bench-latency; figures go
+# to docs/performance.md. Options (--runs, --min-mb, ...) are listed at the top of bench/run.js.
+# Takes several minutes.
 bench: build
 	node bench/run.js
 

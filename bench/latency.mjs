@@ -12,11 +12,10 @@ import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'no
 import { once } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { dirname } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { gunzipSync } from 'node:zlib'
-import { ROOT, machine, now, percentile, writeDocBlock } from './report.mjs'
+import { PATH_WITH_THIS_NODE, ROOT, machine, now, percentile, writeDocBlock } from './report.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -99,9 +98,9 @@ function templates () {
  * line is timed when its chunk is read, and matched to its event by the serial in its id.
  */
 async function runMode (events, withEoe, firstSerial, whole = true) {
-  // The bin run as a command, with its shebang's Node options (bin.ts), by the Node running this.
+  // The bin run as a command, with its shebang's Node options (bin.ts).
   const child = spawn(BIN, ['--format', values.format, '--idle-timeout', String(IDLE_MS)],
-    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` } })
+    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PATH: PATH_WITH_THIS_NODE } })
   const sentAt = new Map()
   const latencies = []
   let unknown = 0

@@ -3,10 +3,17 @@
 // docs/performance.md. In: nothing but the OS; out: strings, and the doc file rewritten in place.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
+import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url))
 export const DOC = `${ROOT}docs/performance.md`
+
+/**
+ * PATH with the directory of the Node running the bench first: netfilter is run as a command, and
+ * its shebang's "env node" must find that same Node.
+ */
+export const PATH_WITH_THIS_NODE = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`
 
 /** CPU model, cores, RAM and load average, taken when called (call it before the first run). */
 export function machine () {

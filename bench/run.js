@@ -11,10 +11,9 @@ import {
   chmodSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync,
   renameSync, rmSync, statSync, statfsSync, writeFileSync, writeSync
 } from 'node:fs'
-import { dirname } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { parseArgs } from 'node:util'
-import { ROOT, machine, median, now, writeDocBlock } from './report.mjs'
+import { PATH_WITH_THIS_NODE, ROOT, machine, median, now, writeDocBlock } from './report.mjs'
 
 const CACHE = `${ROOT}bench/.cache`
 const { values } = parseArgs({
@@ -168,10 +167,9 @@ const haveLaurel = ensureTool('/usr/sbin/laurel', 'laurel')
 const haveAusearch = ensureTool('/usr/sbin/ausearch', 'auditd')
 const netfilterDir = snapshotNetfilter()
 // Run as the command users run (the npm bin link, install.sh's link and plugin wrapper): the
-// executable itself, so its shebang's Node options apply (bin.ts). Its "env node" must find the
-// Node running this bench.
+// executable itself, so its shebang's Node options apply (bin.ts).
 const netfilter = `${netfilterDir}/dist/bin.js`
-process.env.PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`
+process.env.PATH = PATH_WITH_THIS_NODE
 const netfilterVersion = JSON.parse(readFileSync(`${netfilterDir}/package.json`, 'utf8')).version
 
 const input = corpus(MIN_BYTES)
