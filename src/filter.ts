@@ -197,6 +197,7 @@ export class NetFilter {
       this.#syscall(buf, end, node)
       return
     }
+    if (kind === KIND_OTHER && this.#assembler.addOther(node, h.sec, h.ms, h.serial, this.#now)) return
     // Only the bodies the selection reads are turned into strings; the rest (PATH, CWD, EXECVE…)
     // are counted and forgotten, and so are the PROCTITLEs of events set aside (#syscall). latin1
     // is a plain byte copy; the kernel's own fields are ASCII (it hex-encodes anything else), and

@@ -120,6 +120,13 @@ function writeMillis (text: Buffer, ms: number, at: number): number {
 const isCount = (n: number): boolean => Number.isSafeInteger(n) && n >= 0
 const isMillis = (ms: number): boolean => Number.isInteger(ms) && ms >= 0 && ms < 1000
 
+/**
+ * The last text eventId made and its bytes, idText[0, length): a writer handed that very text copies
+ * the bytes instead of reading the string back character by character (formats/native.ts). Digits,
+ * a dot and a colon: nothing JSON must escape.
+ */
+export const lastEventId = { text: '', bytes: idText, length: 0 }
+
 /** "SECONDS.MILLIS:SERIAL", as in the records' msg=audit(…). */
 export function eventId (ev: PendingEvent): string {
   if (!isCount(ev.sec) || !isMillis(ev.ms) || !isCount(ev.serial)) {
@@ -131,7 +138,10 @@ export function eventId (ev: PendingEvent): string {
   p = writeMillis(idText, ev.ms, p)
   idText[p++] = 0x3a // :
   p = writeDecimal(idText, p, ev.serial)
-  return latin1(idText, 0, p)
+  const text = latin1(idText, 0, p)
+  lastEventId.text = text
+  lastEventId.length = p
+  return text
 }
 
 /**

@@ -13,7 +13,7 @@
  * ones by set() (a memcpy).
  */
 function copyBytes (dst: Buffer, at: number, src: Buffer, from: number, n: number): void {
-  if (n > 64) dst.set(from === 0 && n === src.length ? src : src.subarray(from, from + n), at)
+  if (n > 16) dst.set(from === 0 && n === src.length ? src : src.subarray(from, from + n), at)
   else for (let i = 0; i < n; i++) dst[at + i] = src[from + i] as number
 }
 
@@ -55,6 +55,13 @@ export class KeptBytes {
 export function fragment (text: string): Buffer {
   return Buffer.from(text, 'utf8')
 }
+
+/**
+ * 1 for the characters JSON.stringify writes as they are (printable ASCII but quote and backslash):
+ * one load per character instead of four comparisons, about a quarter less time for str().
+ */
+const PLAIN = new Uint8Array(0x7f)
+for (let c = 0x20; c < 0x7f; c++) PLAIN[c] = c === 0x22 || c === 0x5c ? 0 : 1
 
 export class JsonWriter {
   #buf: Buffer
@@ -137,6 +144,20 @@ export class JsonWriter {
     this.#pos += n
   }
 
+  /**
+   * src[0, n) in quotes, as it is: for bytes the caller knows to be printable ASCII without quote or
+   * backslash (a text it made itself from digits).
+   */
+  quoted (src: Buffer, n: number): void {
+    const buf = this.#room(n + 2)
+    let p = this.#pos
+    buf[p++] = 0x22
+    copyBytes(buf, p, src, 0, n)
+    p += n
+    buf[p++] = 0x22
+    this.#pos = p
+  }
+
   byte (b: number): void {
     this.#room(1)[this.#pos++] = b
   }
@@ -152,7 +173,7 @@ export class JsonWriter {
     buf[p++] = 0x22
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i)
-      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false
+      if (c > 0x7e || PLAIN[c] === 0) return false
       buf[p++] = c
     }
     buf[p++] = 0x22

@@ -546,3 +546,28 @@ t.test('counters.events counts each event once, whatever its number of records',
   t.equal(h.a.counters.events, 3)
   t.equal(h.a.inflight, 3)
 })
+
+t.test('addOther counts a record the selection never reads into the event of the last record, and only that event', async t => {
+  const h = new Harness()
+  h.push('1795640802.866:100', KIND_SYSCALL, SYS_CONNECT)
+  t.equal(h.a.addOther(null, 1795640802, 866, 100, 0), true, 'a CWD of the event of the last record is taken')
+  t.equal(h.a.addOther(null, 1795640802, 866, 101, 0), false, 'another serial is not')
+  t.equal(h.a.addOther(null, 1795640802, 867, 100, 0), false, 'another time is not')
+  t.equal(h.a.addOther('web1', 1795640802, 866, 100, 0), false, 'another node is not')
+  h.push('1795640802.866:100', KIND_PROCTITLE, PROCTITLE)
+  t.equal(h.out.length, 1)
+  const ev = h.out[0]?.ev
+  t.equal(ev?.records, 3, 'SYSCALL, the record added and PROCTITLE')
+  t.equal((ev?.kinds ?? 0) & (1 << KIND_OTHER), 1 << KIND_OTHER, 'its kind is among those the event had')
+  t.equal(h.a.addOther(null, 1795640802, 866, 100, 0), false, 'nor once the event is complete (a re-delivery goes through push)')
+
+  // Live input: a record arriving at another wall-clock time must reach the idle timer through push.
+  const live = new Harness()
+  live.push('1795640802.866:200', KIND_SYSCALL, SYS_CONNECT, null, 1000)
+  t.equal(live.a.addOther(null, 1795640802, 866, 200, 1000), true, 'same arrival time: taken')
+  t.equal(live.a.addOther(null, 1795640802, 866, 200, 1400), false, 'a later arrival: left to push')
+  live.push('1795640802.866:200', KIND_OTHER, null, null, 1400)
+  t.equal(live.a.sweepIdle(1600, 500), 1900, 'the idle deadline follows the later record')
+  t.equal(live.a.sweepIdle(1900, 500), -1)
+  t.equal(live.out[0]?.why, 'idle')
+})

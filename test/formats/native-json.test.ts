@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs'
 import { writeNativeJson } from '../../src/formats/native.js'
 import { JsonWriter } from '../../src/sinks/json-writer.js'
 import type { NetworkEvent } from '../../src/events/network-event.js'
+import { NetFilter } from '../../src/filter.js'
 import { ROOT, readShared, runFilter, skipLoudly } from '../helpers/filter.js'
 
 /** The bytes the sink writes for these events, one line each. */
@@ -62,6 +63,29 @@ t.test('the real captures serialize to the bytes JSON.stringify gives', async t 
   }
   if (!any) skipLoudly(t, '../shared/corpus/real is absent')
   sameBytes(t, example, 'examples/audit.log')
+})
+
+t.test('events written as the filter hands them out, and again with their time or id changed, serialize to the bytes JSON.stringify gives', async t => {
+  // The writer copies the bytes of the event id the filter made just before, and of a time the
+  // event before had: an event written later, or changed, must not get them.
+  const w = new JsonWriter(8)
+  const want: string[] = []
+  let sameTime = 0
+  let lastTime = ''
+  const filter = new NetFilter(ev => {
+    if (ev.time === lastTime) sameTime++
+    lastTime = ev.time
+    const changed = [ev, { ...ev, event_id: `${ev.event_id}0` }, { ...ev, time: ev.time.replace('Z', '+00:00') }, ev]
+    for (const e of changed) {
+      writeNativeJson(w, e)
+      w.byte(0x0a)
+      want.push(JSON.stringify(e) + '\n')
+    }
+  })
+  filter.push(readFileSync(`${ROOT}examples/audit.log`))
+  filter.end()
+  t.ok(sameTime > 0, `${sameTime} events have the time of the event before`)
+  t.equal(w.take().toString('utf8'), want.join(''), `${want.length} lines identical`)
 })
 
 t.test('every optional field and endpoint shape', async t => {
