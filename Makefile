@@ -18,8 +18,10 @@ deps: node_modules/.installed
 install: build
 	scripts/install.sh
 
-dist/bin.js: node_modules/.installed tsconfig.json tsconfig.build.json $(shell find src -name '*.ts')
+# tsc writes dist/; the command, dist/bin.js, is then bundled into one file (scripts/bundle-bin.mjs).
+dist/bin.js: node_modules/.installed tsconfig.json tsconfig.build.json scripts/bundle-bin.mjs $(shell find src -name '*.ts')
 	$(NODE_BIN)/tsc -p tsconfig.build.json
+	node scripts/bundle-bin.mjs
 	@chmod +x dist/bin.js
 
 build: dist/bin.js

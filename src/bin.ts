@@ -14,6 +14,7 @@ import { accessSync, constants, readFileSync, statSync } from 'node:fs'
 import { EventEmitter } from 'node:events'
 import { UsageError, parseCommandLine, type Settings } from './cli/options.js'
 import { HELP } from './cli/help.js'
+import { packageFile } from './package-files.js'
 
 function fail (status: number, message: string): never {
   process.stderr.write(`netfilter: ${message}\n`)
@@ -87,7 +88,7 @@ async function main (): Promise<void> {
     return
   }
   if (settings.version) {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+    const pkg = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }
     process.stdout.write(`netfilter ${pkg.version}\n`)
     return
   }

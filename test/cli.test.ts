@@ -183,3 +183,11 @@ t.test('run as a command, the bin starts Node with one V8 background thread (--v
   t.ok(cmdline.includes('--v8-pool-size=1'), `node's command line: ${cmdline.join(' ')}`)
   t.ok(cmdline.indexOf('--v8-pool-size=1') < cmdline.findIndex(a => a.endsWith('bin.js')), 'a Node option, before the script')
 })
+
+t.test('the built command is one file: it imports no other module of dist/ (scripts/bundle-bin.mjs)', async t => {
+  // Loading dist/'s modules one by one cost about 40 ms of every start; the bundle must stay whole.
+  const text = readFileSync(BIN, 'utf8')
+  const relative = text.match(/\b(?:from|import)\s*\(?\s*["']\.{1,2}\//g) ?? []
+  t.same(relative, [], 'no relative import')
+  t.equal(text.split('\n', 1)[0], readFileSync(`${ROOT}src/bin.ts`, 'utf8').split('\n', 1)[0], 'its first line is the shebang of src/bin.ts')
+})

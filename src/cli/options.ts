@@ -14,6 +14,7 @@ import { AF_INET, AF_INET6, AF_UNIX } from '../decoders/sockaddr.js'
 import { FilterError, compileExePattern, parseCidr, type FilterSettings } from '../selection/filters.js'
 import type { Result } from '../events/network-event.js'
 import { ForwardTargetError, parseForwardTarget } from '../sinks/forward-target.js'
+import { packageFile } from '../package-files.js'
 
 export interface Settings {
   files: string[]
@@ -211,7 +212,7 @@ function readConfig (path: string): Raw {
 export function configErrors (data: unknown): string | null {
   const require = createRequire(import.meta.url)
   const { Ajv } = require('ajv') as typeof import('ajv')
-  const schema = JSON.parse(readFileSync(new URL('../../schemas/config.schema.json', import.meta.url), 'utf8')) as object
+  const schema = JSON.parse(readFileSync(packageFile('schemas/config.schema.json'), 'utf8')) as object
   const validate = new Ajv({ allErrors: false, strict: true }).compile(schema)
   if (validate(data)) return null
   const e = validate.errors?.[0]
