@@ -69,17 +69,30 @@ function sameBytes (buf: Buffer, s: number, name: Buffer): boolean {
   return true
 }
 
-/** Kind of a textual record type, compared byte by byte (no string is made). */
+/**
+ * Kind of a textual record type, compared byte by byte (no string is made): the one name of its
+ * length (or, from a "D", auditd's DAEMON_ prefix) that it may be, then one comparison. A single
+ * comparison for all of them, rather than one per name, keeps a rare name (DAEMON_START, met once
+ * per log file) from reaching a call the optimised code has never seen made, which would throw
+ * that code away and have it compiled again.
+ */
 function kindOfName (buf: Buffer, s: number, e: number): number {
-  if (e - s > 7 && buf[s] === 0x44 && sameBytes(buf, s, NAME_DAEMON_)) return KIND_DAEMON
-  switch (e - s) {
-    case 7: return sameBytes(buf, s, NAME_SYSCALL) ? KIND_SYSCALL : KIND_OTHER
-    case 8: return sameBytes(buf, s, NAME_SOCKADDR) ? KIND_SOCKADDR : KIND_OTHER
-    case 9: return sameBytes(buf, s, NAME_PROCTITLE) ? KIND_PROCTITLE : KIND_OTHER
-    case 3: return sameBytes(buf, s, NAME_EOE) ? KIND_EOE : KIND_OTHER
-    case 10: return sameBytes(buf, s, NAME_SOCKETCALL) ? KIND_SOCKETCALL : KIND_OTHER
-    default: return KIND_OTHER
+  let name: Buffer
+  let kind: number
+  if (e - s > 7 && buf[s] === 0x44) {
+    name = NAME_DAEMON_
+    kind = KIND_DAEMON
+  } else {
+    switch (e - s) {
+      case 7: name = NAME_SYSCALL; kind = KIND_SYSCALL; break
+      case 8: name = NAME_SOCKADDR; kind = KIND_SOCKADDR; break
+      case 9: name = NAME_PROCTITLE; kind = KIND_PROCTITLE; break
+      case 3: name = NAME_EOE; kind = KIND_EOE; break
+      case 10: name = NAME_SOCKETCALL; kind = KIND_SOCKETCALL; break
+      default: return KIND_OTHER
+    }
   }
+  return sameBytes(buf, s, name) ? kind : KIND_OTHER
 }
 
 function kindOfNumber (n: number): number {
