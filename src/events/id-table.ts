@@ -35,20 +35,22 @@ export class IdTable<V extends object> {
   }
 
   get (id: number): V | undefined {
-    const slot = this.#find(id)
-    return slot < 0 ? undefined : this.#values[slot] as V
+    // The value is read whether or not the id is there (an empty slot holds null): a lookup that
+    // finds nothing for a long time (events mostly come one after another, found without it) must
+    // not leave the read untried, or the first hit throws away the optimised code.
+    return this.#values[this.#probe(id)] ?? undefined
   }
 
   set (id: number, value: V): void {
-    const found = this.#find(id)
-    const slot = found < 0 ? this.#claim(id) : found // claim may grow #values: read it after
+    const found = this.#probe(id)
+    const slot = this.#ids[found] === id ? found : this.#claim(id) // claim may grow #values: read it after
     this.#values[slot] = value
   }
 
   /** Removes an id; false when it was not there. */
   delete (id: number): boolean {
-    let hole = this.#find(id)
-    if (hole < 0) return false
+    let hole = this.#probe(id)
+    if (this.#ids[hole] !== id) return false
     const ids = this.#ids
     const values = this.#values
     const mask = this.#mask
@@ -68,14 +70,13 @@ export class IdTable<V extends object> {
     return true
   }
 
-  /** The slot of id, or -1. */
-  #find (id: number): number {
+  /** The slot of id, or, when it is not there, the empty slot that ends its probe run. */
+  #probe (id: number): number {
     const ids = this.#ids
     const mask = this.#mask
     for (let slot = hash(id) & mask; ; slot = (slot + 1) & mask) {
       const here = ids[slot] as number
-      if (here === id) return slot
-      if (here === EMPTY) return -1
+      if (here === id || here === EMPTY) return slot
     }
   }
 

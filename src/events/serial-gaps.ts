@@ -17,8 +17,17 @@ export class SerialGaps {
   lost = 0
   resets = 0
   #max = -1
-  /** Open gaps as [first, last] pairs, oldest first. */
-  readonly #open: Array<[number, number]> = []
+  /**
+   * Open gaps as [first, last] pairs, oldest first. Made holding one pair and emptied, so the array
+   * is one of objects from the start: an empty literal is an array of small integers until its
+   * first push, and that change of kind, at the first gap, threw away the assembler's optimised
+   * code (see() is inlined there) and had it compiled again.
+   */
+  readonly #open: Array<[number, number]> = [[0, 0]]
+
+  constructor () {
+    this.#open.length = 0
+  }
 
   see (serial: number): void {
     const max = this.#max
