@@ -24,13 +24,15 @@ function git (...args) {
   return execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8' }).trim()
 }
 
-/** dist/bin.js of rev, built in its own worktree (node_modules shared with this tree). */
+/** dist/bin.js of rev, built in its own worktree (node_modules shared with this tree) as make build builds it. */
 function buildRevision (sha) {
   const dir = `${CACHE}/rev-${sha.slice(0, 12)}`
   if (!existsSync(`${dir}/dist/bin.js`)) {
     if (!existsSync(dir)) git('worktree', 'add', '--detach', '--force', dir, sha)
     if (!existsSync(`${dir}/node_modules`)) symlinkSync(`${ROOT}node_modules`, `${dir}/node_modules`)
     execFileSync(`${ROOT}node_modules/.bin/tsc`, ['-p', `${dir}/tsconfig.build.json`], { stdio: 'inherit' })
+    // Revisions since the command is bundled: built as `make build` builds them, so start-up compares.
+    if (existsSync(`${dir}/scripts/bundle-bin.mjs`)) execFileSync(process.execPath, [`${dir}/scripts/bundle-bin.mjs`], { stdio: 'inherit' })
   }
   return `${dir}/dist/bin.js`
 }
