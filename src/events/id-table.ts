@@ -42,8 +42,16 @@ export class IdTable<V extends object> {
   }
 
   set (id: number, value: V): void {
-    const found = this.#probe(id)
-    const slot = this.#ids[found] === id ? found : this.#claim(id) // claim may grow #values: read it after
+    let slot = this.#probe(id)
+    if (this.#ids[slot] !== id) {
+      // A new id goes where its probe ended, unless the table must grow first (half full).
+      if ((this.#size + 1) * 2 > this.#ids.length) {
+        this.#grow()
+        slot = this.#freeSlot(id)
+      }
+      this.#ids[slot] = id
+      this.#size++
+    }
     this.#values[slot] = value
   }
 
@@ -78,15 +86,6 @@ export class IdTable<V extends object> {
       const here = ids[slot] as number
       if (here === id || here === EMPTY) return slot
     }
-  }
-
-  /** A slot for a new id (growing the table first when half full). */
-  #claim (id: number): number {
-    if ((this.#size + 1) * 2 > this.#ids.length) this.#grow()
-    const slot = this.#freeSlot(id)
-    this.#ids[slot] = id
-    this.#size++
-    return slot
   }
 
   /** The first empty slot of id's probe run. */

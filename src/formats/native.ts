@@ -152,8 +152,9 @@ export function writeNativeJson (w: JsonWriter, ev: NetworkEvent): void {
 
 /**
  * Runs of fields that repeat from event to event (the same call by the same process) are written
- * once and their bytes reused while the values they were made from stay the same: "node" to
- * "result" (before the exit value, which changes more often), "errno" to "socket", "process" and
+ * once and their bytes reused while the values they were made from stay the same: "time" (with
+ * the key of "event_id", whose value is each event's own), "node" to "result" (before the exit
+ * value, which changes more often), "errno" to "socket", "process" and
  * "user", and "tty" to the end. Each run keeps its own copy of those values, so changes
  * made to an event after it was written cannot fool the comparison.
  */
@@ -232,6 +233,25 @@ class TailRun {
   }
 }
 
+/**
+ * "time" and the key of "event_id": events come many to a millisecond (88 % of the kept events of
+ * the bench corpus have the time of the one before, and the same string: network-event.ts's
+ * isoTime reuses it), and reading the time back character by character, with the checks str()
+ * makes, cost more than most of an event's other fields.
+ */
+class TimeRun {
+  time: string | null = null
+  readonly bytes = new KeptBytes(64)
+
+  matches (ev: NetworkEvent): boolean {
+    return this.bytes.view !== null && ev.time === this.time
+  }
+
+  keep (ev: NetworkEvent): void {
+    this.time = ev.time
+  }
+}
+
 /** "process" and "user": the same call after call from one process. */
 class ProcessRun {
   process: Process | null = null
@@ -280,7 +300,7 @@ function writeCaller (w: JsonWriter, ev: NetworkEvent): boolean {
   return true
 }
 
-type Run = CallRun | ResultRun | TailRun | ProcessRun
+type Run = TimeRun | CallRun | ResultRun | TailRun | ProcessRun
 
 /**
  * The last few runs of one kind, newest kept in turn (round robin). A host's calls alternate —
@@ -313,6 +333,7 @@ class Runs<R extends Run> {
   }
 }
 
+const timeRuns = new Runs(() => new TimeRun(), 1)
 const callRuns = new Runs(() => new CallRun())
 // 21 kinds of call by family, transport and outcome on the bench corpus, most of them in turn.
 const resultRuns = new Runs(() => new ResultRun(), 32)
@@ -394,39 +415,26 @@ function writeRun<R extends Run> (w: JsonWriter, ev: NetworkEvent, runs: Runs<R>
   return true
 }
 
-/**
- * The bytes from the time's opening quote to the event id's, for the last time written. Events
- * come many to a millisecond (88 % of the kept events of the bench corpus have the time of the one
- * before, and the same string: network-event.ts's isoTime reuses it), so they are copied whole.
- */
-const timeHead = new KeptBytes(64)
-let timeHeadOf: string | null = null
+function writeTime (w: JsonWriter, ev: NetworkEvent): boolean {
+  if (!w.str(ev.time)) return false
+  w.fragment(F.eventId)
+  return true
+}
 
 /**
- * "time" and "event_id". Reading a string back character by character, with the checks str()
- * makes, cost more than the rest of most events' fields: the time's bytes are kept (timeHead), and
- * the event id, made from bytes for this event just before (eventId), has them copied.
+ * The event id, unique to each event: when it is the text eventId made for this event just before
+ * (network-event.ts), the bytes it was made from are copied rather than the string read back.
  */
-function writeTimeAndId (w: JsonWriter, ev: NetworkEvent): boolean {
-  if (ev.time === timeHeadOf) {
-    w.kept(timeHead)
-  } else {
-    const start = w.length
-    if (!w.str(ev.time)) return false
-    w.fragment(F.eventId)
-    w.keepSince(start, timeHead)
-    timeHeadOf = ev.time
-  }
-  if (ev.event_id === lastEventId.text) {
-    w.quoted(lastEventId.bytes, lastEventId.length)
-    return true
-  }
-  return w.str(ev.event_id)
+function writeEventId (w: JsonWriter, ev: NetworkEvent): boolean {
+  if (ev.event_id !== lastEventId.text) return w.str(ev.event_id)
+  w.quoted(lastEventId.bytes, lastEventId.length)
+  return true
 }
 
 function writeFields (w: JsonWriter, ev: NetworkEvent): boolean {
   w.fragment(F.time)
-  if (!writeTimeAndId(w, ev)) return false
+  if (!writeRun(w, ev, timeRuns, writeTime)) return false
+  if (!writeEventId(w, ev)) return false
   if (!writeRun(w, ev, callRuns, writeCall)) return false
   w.numOrNull(ev.exit)
   if (!writeRun(w, ev, resultRuns, writeResult)) return false
