@@ -1,13 +1,21 @@
-// Helpers shared by bench/run.js and bench/latency.mjs: a description of the machine and of the
+// Helpers shared by the bench scripts: a description of the machine and of the
 // moment (for the figures to be judged later), and the rewrite of one marked block of
 // docs/performance.md. In: nothing but the OS; out: strings, and the doc file rewritten in place.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url))
 export const DOC = `${ROOT}docs/performance.md`
+/** Where make bench keeps its corpora and snapshots between runs. */
+export const CACHE = `${ROOT}bench/.cache`
+
+/** The corpora make bench has cached, smallest first (none before its first run). */
+export function cachedCorpora () {
+  const names = existsSync(CACHE) ? readdirSync(CACHE).filter(f => /^corpus-.*\.log$/.test(f)) : []
+  return names.map(f => `${CACHE}/${f}`).sort((a, b) => statSync(a).size - statSync(b).size)
+}
 
 /**
  * PATH with the directory of the Node running the bench first: netfilter is run as a command, and

@@ -13,9 +13,8 @@ import {
 } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { parseArgs } from 'node:util'
-import { PATH_WITH_THIS_NODE, ROOT, machine, median, now, writeDocBlock } from './report.mjs'
+import { CACHE, PATH_WITH_THIS_NODE, ROOT, machine, median, now, writeDocBlock } from './report.mjs'
 
-const CACHE = `${ROOT}bench/.cache`
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },

@@ -3,12 +3,10 @@
 // ratio. The revision is built once into bench/.cache/rev-<sha>/ (a git worktree) and reused.
 // Usage: node bench/versus.js REV [--runs N] [--input FILE] [-- netfilter flags…]
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, openSync, closeSync, readdirSync, statSync, symlinkSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { existsSync, openSync, closeSync, statSync, symlinkSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { CACHE, ROOT, cachedCorpora, median } from './report.mjs'
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url))
-const CACHE = `${ROOT}bench/.cache`
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { runs: { type: 'string', default: '7' }, input: { type: 'string' } }
@@ -40,12 +38,12 @@ function buildRevision (sha) {
 /** The input: --input, else the largest corpus make bench has cached. */
 function pickInput () {
   if (values.input !== undefined) return values.input
-  const cached = existsSync(CACHE) ? readdirSync(CACHE).filter(f => /^corpus-.*\.log$/.test(f)) : []
+  const cached = cachedCorpora()
   if (cached.length === 0) {
     console.error('no cached corpus: run `make bench` once, or pass --input FILE')
     process.exit(2)
   }
-  return `${CACHE}/${cached.sort((a, b) => statSync(`${CACHE}/${a}`).size - statSync(`${CACHE}/${b}`).size)[0]}`
+  return cached[0]
 }
 
 function measure (bin, input) {
@@ -58,8 +56,6 @@ function measure (bin, input) {
   const [user, rss] = String(r.stderr).trim().split('\n').pop().split(' ').map(Number)
   return { seconds, user, rssMB: rss / 1024 }
 }
-
-const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 const sha = git('rev-parse', '--verify', `${rev}^{commit}`)
 const theirs = buildRevision(sha)

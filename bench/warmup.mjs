@@ -6,11 +6,10 @@
 // `node --v8-pool-size=1` (as the command runs) and add `--trace-opt` or `--trace-deopt` to see
 // which compilations and deoptimisations fall in which step.
 // Usage: node --v8-pool-size=1 bench/warmup.mjs [--mb 64] [--step 2] [--warm 24] [--input FILE]
-import { closeSync, existsSync, openSync, readSync, readdirSync, statSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readSync, writeSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { ROOT, median } from './report.mjs'
+import { ROOT, cachedCorpora, median } from './report.mjs'
 
-const CACHE = `${ROOT}bench/.cache`
 const { values } = parseArgs({
   options: {
     mb: { type: 'string', default: '64' },
@@ -30,13 +29,12 @@ if (!(MB > 0 && STEP > 0 && WARM > 0 && WARM < MB)) {
 /** --input, else the largest corpus make bench has cached (the first MB are read, not all of it). */
 function pickInput () {
   if (values.input !== undefined) return values.input
-  const cached = existsSync(CACHE) ? readdirSync(CACHE, { withFileTypes: true }).filter(f => /^corpus-.*\.log$/.test(f.name)) : []
+  const cached = cachedCorpora()
   if (cached.length === 0) {
     console.error('warmup: no cached corpus: run `make bench` once, or pass --input FILE')
     process.exit(2)
   }
-  const sized = cached.map(f => `${CACHE}/${f.name}`).sort((a, b) => statSync(b).size - statSync(a).size)
-  return sized[0]
+  return cached[cached.length - 1]
 }
 
 // Read before anything is timed, so the steps measure the filter and not the disk.
