@@ -127,15 +127,22 @@ const isMillis = (ms: number): boolean => Number.isInteger(ms) && ms >= 0 && ms 
  */
 export const lastEventId = { text: '', bytes: idText, length: 0 }
 
+/** The seconds whose digits and dot idText holds, and where they end: events come many to a second. */
+let idSecond = -1
+let idSecondLength = 0
+
 /** "SECONDS.MILLIS:SERIAL", as in the records' msg=audit(…). */
 export function eventId (ev: PendingEvent): string {
   if (!isCount(ev.sec) || !isMillis(ev.ms) || !isCount(ev.serial)) {
     const ms = ev.ms < 10 ? `00${ev.ms}` : ev.ms < 100 ? `0${ev.ms}` : String(ev.ms)
     return `${ev.sec}.${ms}:${ev.serial}`
   }
-  let p = writeDecimal(idText, 0, ev.sec)
-  idText[p++] = 0x2e // .
-  p = writeMillis(idText, ev.ms, p)
+  if (ev.sec !== idSecond) {
+    idSecondLength = writeDecimal(idText, 0, ev.sec)
+    idText[idSecondLength++] = 0x2e // .
+    idSecond = ev.sec
+  }
+  let p = writeMillis(idText, ev.ms, idSecondLength)
   idText[p++] = 0x3a // :
   p = writeDecimal(idText, p, ev.serial)
   const text = latin1(idText, 0, p)

@@ -8,7 +8,7 @@
  * and socket() calls (direct or through socketcall) whose domain a0 is in keepFamilies.
  */
 import type { PendingEvent } from '../events/assembler.js'
-import { findField } from '../records/find-field.js'
+import { findField, findValue } from '../records/find-field.js'
 import { archOfValue, decodeArch, type ArchInfo } from '../decoders/arch.js'
 import { resolveSocketcall, syscallName } from '../decoders/syscall.js'
 import { decodeHexInt } from '../decoders/values.js'
@@ -45,7 +45,16 @@ function reasonForFamily (family: number): DropReason {
   }
 }
 
-type SyscallIdentity = Pick<Verdict, 'arch' | 'syscall' | 'syscallNumber' | 'viaSocketcall'>
+type SyscallIdentity = Readonly<Pick<Verdict, 'arch' | 'syscall' | 'syscallNumber' | 'viaSocketcall'>>
+
+/**
+ * Identities of calls read in place, by arch value and then call number: a host's events are a
+ * handful of calls, and each event's lookups of its arch and its syscall name came to more than
+ * the rest of the selection. Bounded like archOfValue's map; socketcall(2) is not kept (its a0
+ * names the call).
+ */
+const knownCalls = new Map<number, SyscallIdentity[]>()
+const CALL_NUMBER_LIMIT = 4096
 
 /** arch, syscall name and number of an event's SYSCALL record, socketcall resolved. */
 export function identifySyscall (ev: PendingEvent): SyscallIdentity {
@@ -55,8 +64,24 @@ export function identifySyscall (ev: PendingEvent): SyscallIdentity {
   if (ev.callNumber !== undefined && ev.callNumber >= 0) {
     // Read in place by the filter (records/syscall-id.ts): the body need not be searched, and an
     // event set aside has none.
-    arch = archOfValue(ev.archValue as number)
+    const archValue = ev.archValue as number
+    const calls = knownCalls.get(archValue)
+    const known = calls === undefined ? undefined : calls[ev.callNumber]
+    if (known !== undefined) return known
+    arch = archOfValue(archValue)
     syscallNumber = ev.callNumber
+    const syscall = syscallName(arch.name, syscallNumber)
+    if (syscall !== 'socketcall' && syscallNumber < CALL_NUMBER_LIMIT) {
+      const id: SyscallIdentity = Object.freeze({ arch, syscall, syscallNumber, viaSocketcall: false })
+      if (calls !== undefined) {
+        calls[syscallNumber] = id
+      } else if (knownCalls.size < 64) {
+        const table: SyscallIdentity[] = []
+        table[syscallNumber] = id
+        knownCalls.set(archValue, table)
+      }
+      return id
+    }
   } else if (body === null) {
     return { arch: null, syscall: null, syscallNumber: null, viaSocketcall: false }
   } else {
@@ -83,7 +108,7 @@ export function identifySyscall (ev: PendingEvent): SyscallIdentity {
 function socketDomain (ev: PendingEvent, viaSocketcall: boolean): number {
   const body = viaSocketcall ? ev.socketcall : ev.syscall
   if (body === null) return -1
-  const a0 = findField(body, 'a0')
+  const a0 = findValue(body, 'a0=')
   if (a0 === undefined || a0.length > 8) return -1
   const n = decodeHexInt(a0) // 1 to 8 hex digits, else null
   return n === null ? -1 : n
@@ -96,7 +121,7 @@ export function selectEvent (ev: PendingEvent, keepFamilies: ReadonlySet<number>
   const sockaddrs = ev.sockaddrs
   if (sockaddrs !== null) {
     for (let i = 0; i < sockaddrs.length; i++) {
-      const hex = findField(sockaddrs[i] as string, 'saddr')
+      const hex = findValue(sockaddrs[i] as string, 'saddr=')
       const family = hex === undefined ? -1 : peekFamily(hex, le)
       if (family >= 0 && keepFamilies.has(family)) return verdict(true, null, i, family, id)
       if (firstFamily === null) firstFamily = family

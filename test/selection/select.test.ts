@@ -324,3 +324,28 @@ t.test('arch and syscall read in place give what searching the fields gives, for
   }), { numRuns: 3000, seed: 26 })
   t.ok(fast > 100, `${fast} of 3000 bodies took the in-place reading`)
 })
+
+t.test('calls read in place are told apart by arch and number, and socketcall(2) by its a0 each time', async t => {
+  // Selection remembers the identity of each (arch, number) read in place; socketcall's depends on
+  // the event's own a0, so two socketcalls in a row must still give two calls.
+  const ev = (body: string, archValue: number, callNumber: number, sockaddr: string | null): PendingEvent => ({
+    node: null, sec: 1332418176, ms: 249, serial: 12368, timeMs: 1332418176249, syscall: body,
+    sockaddrs: sockaddr === null ? null : [sockaddr], proctitle: null, socketcall: null, archValue, callNumber,
+    records: 2, kinds: 6, lastSeen: 0
+  })
+  const inet = 'saddr=02000050C0A800010000000000000000'
+  for (let round = 0; round < 2; round++) {
+    const connect = selectEvent(ev(`arch=40000003 syscall=102 success=no exit=-115 a0=3 a1=bff3c0c8 a2=855ff4 a3=0 ${I386}`, 0x40000003, 102, inet))
+    t.equal(connect.syscall, 'connect', `round ${round}: socketcall a0=3`)
+    t.equal(connect.viaSocketcall, true)
+    const sendto = selectEvent(ev(`arch=40000003 syscall=102 success=yes exit=16 a0=b a1=bff3c0c8 a2=855ff4 a3=0 ${I386}`, 0x40000003, 102, inet))
+    t.equal(sendto.syscall, 'sendto', `round ${round}: socketcall a0=b`)
+    const x86 = selectEvent(ev(`arch=c000003e syscall=42 success=no exit=-115 a0=3 a1=7ffd a2=10 a3=0 ${PY}`, 0xc000003e, 42, inet))
+    t.equal(x86.syscall, 'connect')
+    t.equal(x86.arch?.name, 'x86_64')
+    t.equal(x86.viaSocketcall, false)
+    const arm = selectEvent(ev(`arch=c00000b7 syscall=42 success=yes exit=0 a0=3 a1=7ffd a2=10 a3=0 ${PY}`, 0xc00000b7, 42, inet))
+    t.equal(arm.syscall, 'nfsservctl', 'the same number on another arch is another call')
+    t.equal(arm.arch?.name, 'aarch64')
+  }
+})
