@@ -1,7 +1,8 @@
 // Helpers shared by the bench scripts: a description of the machine and of the
 // moment (for the figures to be judged later), and the rewrite of one marked block of
 // docs/performance.md. In: nothing but the OS; out: strings, and the doc file rewritten in place.
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,6 +16,29 @@ export const CACHE = `${ROOT}bench/.cache`
 export function cachedCorpora () {
   const names = existsSync(CACHE) ? readdirSync(CACHE).filter(f => /^corpus-.*\.log$/.test(f)) : []
   return names.map(f => `${CACHE}/${f}`).sort((a, b) => statSync(a).size - statSync(b).size)
+}
+
+function git (...args) {
+  return execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8' }).trim()
+}
+
+/** The full commit id of a revision (a sha, a tag, HEAD~2…); throws when git does not know it. */
+export const commitOf = rev => git('rev-parse', '--verify', `${rev}^{commit}`)
+
+/**
+ * dist/bin.js of a commit, built once into bench/.cache/rev-<sha>/ (a git worktree, node_modules
+ * shared with this tree) as `make build` builds it, and reused: for before/after comparisons.
+ */
+export function buildRevision (sha) {
+  const dir = `${CACHE}/rev-${sha.slice(0, 12)}`
+  if (!existsSync(`${dir}/dist/bin.js`)) {
+    if (!existsSync(dir)) git('worktree', 'add', '--detach', '--force', dir, sha)
+    if (!existsSync(`${dir}/node_modules`)) symlinkSync(`${ROOT}node_modules`, `${dir}/node_modules`)
+    execFileSync(`${ROOT}node_modules/.bin/tsc`, ['-p', `${dir}/tsconfig.build.json`], { stdio: 'inherit' })
+    // Revisions since the command is bundled: built as `make build` builds them, so start-up compares.
+    if (existsSync(`${dir}/scripts/bundle-bin.mjs`)) execFileSync(process.execPath, [`${dir}/scripts/bundle-bin.mjs`], { stdio: 'inherit' })
+  }
+  return `${dir}/dist/bin.js`
 }
 
 /**

@@ -2,10 +2,10 @@
 // corpus, alternating, RUNS times each; prints medians of wall time, user CPU and peak RSS, and the
 // ratio. The revision is built once into bench/.cache/rev-<sha>/ (a git worktree) and reused.
 // Usage: node bench/versus.js REV [--runs N] [--input FILE] [-- netfilter flags…]
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, openSync, closeSync, statSync, symlinkSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { openSync, closeSync, statSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { CACHE, ROOT, cachedCorpora, median } from './report.mjs'
+import { ROOT, buildRevision, cachedCorpora, commitOf, median } from './report.mjs'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -17,23 +17,6 @@ if (rev === undefined) {
   process.exit(2)
 }
 const RUNS = Number(values.runs)
-
-function git (...args) {
-  return execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8' }).trim()
-}
-
-/** dist/bin.js of rev, built in its own worktree (node_modules shared with this tree) as make build builds it. */
-function buildRevision (sha) {
-  const dir = `${CACHE}/rev-${sha.slice(0, 12)}`
-  if (!existsSync(`${dir}/dist/bin.js`)) {
-    if (!existsSync(dir)) git('worktree', 'add', '--detach', '--force', dir, sha)
-    if (!existsSync(`${dir}/node_modules`)) symlinkSync(`${ROOT}node_modules`, `${dir}/node_modules`)
-    execFileSync(`${ROOT}node_modules/.bin/tsc`, ['-p', `${dir}/tsconfig.build.json`], { stdio: 'inherit' })
-    // Revisions since the command is bundled: built as `make build` builds them, so start-up compares.
-    if (existsSync(`${dir}/scripts/bundle-bin.mjs`)) execFileSync(process.execPath, [`${dir}/scripts/bundle-bin.mjs`], { stdio: 'inherit' })
-  }
-  return `${dir}/dist/bin.js`
-}
 
 /** The input: --input, else the largest corpus make bench has cached. */
 function pickInput () {
@@ -57,8 +40,7 @@ function measure (bin, input) {
   return { seconds, user, rssMB: rss / 1024 }
 }
 
-const sha = git('rev-parse', '--verify', `${rev}^{commit}`)
-const theirs = buildRevision(sha)
+const theirs = buildRevision(commitOf(rev))
 const ours = `${ROOT}dist/bin.js`
 const input = pickInput()
 const runs = { [rev]: [], 'dist (working tree)': [] }
