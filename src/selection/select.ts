@@ -72,7 +72,9 @@ export function identifySyscall (ev: PendingEvent): SyscallIdentity {
     syscallNumber = ev.callNumber
     const syscall = syscallName(arch.name, syscallNumber)
     if (syscall !== 'socketcall' && syscallNumber < CALL_NUMBER_LIMIT) {
-      const id: SyscallIdentity = Object.freeze({ arch, syscall, syscallNumber, viaSocketcall: false })
+      // Not frozen: a frozen object has a map of its own, and the first identity made below would
+      // then throw away selectEvent's optimised code ("wrong map").
+      const id: SyscallIdentity = { arch, syscall, syscallNumber, viaSocketcall: false }
       if (calls !== undefined) {
         calls[syscallNumber] = id
       } else if (knownCalls.size < 64) {
@@ -127,7 +129,10 @@ export function selectEvent (ev: PendingEvent, keepFamilies: ReadonlySet<number>
       if (firstFamily === null) firstFamily = family
     }
   }
-  if (id.syscall === 'socket') {
+  // The null test first: events without a SYSCALL record (CONFIG_CHANGE, …) have no syscall, and a
+  // null met here for the first time after V8 optimised this comparison for strings alone would
+  // throw that code away ("wrong instance type").
+  if (id.syscall !== null && id.syscall === 'socket') {
     const domain = socketDomain(ev, id.viaSocketcall)
     if (keepFamilies.has(domain)) return verdict(true, null, -1, domain, id)
     if (firstFamily === null) firstFamily = domain
