@@ -2,11 +2,12 @@
 // command runs under valgrind (cachegrind, no cache simulation) with V8 single-threaded and
 // predictable, on the first --mb MB of the corpus and on three times as many. The first count is
 // start-up, compilation and warm-up included; the difference, per input byte, is the steady cost.
-// Both repeat to within about 1 % from run to run on the bench machine, where one build's wall
-// time varies by a third. They leave out what memory stalls cost and how the optimising compiler's
-// thread competes with the main one, so a change they favour is confirmed with versus.js or
-// make bench. With REV, another revision is counted too (built as versus.js builds it), and the
-// ratios printed. Needs valgrind (Debian: apt-get install valgrind); a few minutes per build.
+// Counted in one sitting, both repeat to within about 1 % on the bench machine, where one build's
+// wall time varies by a third; counted again hours later they came out up to 3 % apart (how the
+// asynchronous reads interleave with the work moves the garbage collections), so builds are
+// compared counted together: with REV, another revision is counted too (built as versus.js builds
+// it), and the ratios printed. Counts leave out what memory stalls cost and how the optimising
+// compiler's thread competes with the main one, so what they favour is confirmed in wall time. Needs valgrind (Debian: apt-get install valgrind); a few minutes per build.
 // Usage: node bench/instructions.mjs [REV] [--mb 22] [--input FILE] [-- netfilter flags…]
 import { spawnSync } from 'node:child_process'
 import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from 'node:fs'
