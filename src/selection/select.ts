@@ -58,32 +58,35 @@ const CALL_NUMBER_LIMIT = 4096
 
 /** arch, syscall name and number of an event's SYSCALL record, socketcall resolved. */
 export function identifySyscall (ev: PendingEvent): SyscallIdentity {
+  const n = ev.callNumber
+  if (n === undefined || n < 0) return identify(ev)
+  // Read in place by the filter (records/syscall-id.ts): the identity follows from the arch value
+  // and the number alone, but through socketcall(2), whose a0 names the call.
+  const archValue = ev.archValue as number
+  let calls = knownCalls.get(archValue)
+  const known = calls === undefined ? undefined : calls[n]
+  if (known !== undefined) return known
+  const id = identify(ev)
+  if (id.viaSocketcall || id.syscall === 'socketcall' || n >= CALL_NUMBER_LIMIT) return id
+  if (calls === undefined) {
+    if (knownCalls.size >= 64) return id
+    calls = []
+    knownCalls.set(archValue, calls)
+  }
+  calls[n] = id
+  return id
+}
+
+/** identifySyscall worked out from the event, without the identities remembered. */
+function identify (ev: PendingEvent): SyscallIdentity {
   let arch: ArchInfo | null
   let syscallNumber: number | null
   const body = ev.syscall
   if (ev.callNumber !== undefined && ev.callNumber >= 0) {
     // Read in place by the filter (records/syscall-id.ts): the body need not be searched, and an
     // event set aside has none.
-    const archValue = ev.archValue as number
-    const calls = knownCalls.get(archValue)
-    const known = calls === undefined ? undefined : calls[ev.callNumber]
-    if (known !== undefined) return known
-    arch = archOfValue(archValue)
+    arch = archOfValue(ev.archValue as number)
     syscallNumber = ev.callNumber
-    const syscall = syscallName(arch.name, syscallNumber)
-    if (syscall !== 'socketcall' && syscallNumber < CALL_NUMBER_LIMIT) {
-      // Not frozen: a frozen object has a map of its own, and the first identity made below would
-      // then throw away selectEvent's optimised code ("wrong map").
-      const id: SyscallIdentity = { arch, syscall, syscallNumber, viaSocketcall: false }
-      if (calls !== undefined) {
-        calls[syscallNumber] = id
-      } else if (knownCalls.size < 64) {
-        const table: SyscallIdentity[] = []
-        table[syscallNumber] = id
-        knownCalls.set(archValue, table)
-      }
-      return id
-    }
   } else if (body === null) {
     return { arch: null, syscall: null, syscallNumber: null, viaSocketcall: false }
   } else {
