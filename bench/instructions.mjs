@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process'
 import { closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
-import { CACHE, ROOT, buildRevision, cachedCorpora, commitOf } from './report.mjs'
+import { CACHE, ROOT, benchInput, buildRevision, commitOf } from './report.mjs'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -29,17 +29,6 @@ const [rev, ...flags] = positionals
 if (spawnSync('valgrind', ['--version']).error !== undefined) {
   console.error('instructions: valgrind is not installed (Debian: apt-get install valgrind)')
   process.exit(2)
-}
-
-/** --input, else the largest corpus make bench has cached. */
-function pickInput () {
-  if (values.input !== undefined) return values.input
-  const cached = cachedCorpora()
-  if (cached.length === 0) {
-    console.error('instructions: no cached corpus: run `make bench` once, or pass --input FILE')
-    process.exit(2)
-  }
-  return cached[cached.length - 1]
 }
 
 /** The first mb MB of input, cut at a line's end, as a file of its own in bench/.cache (kept). */
@@ -70,11 +59,7 @@ function count (bin, file) {
   return Number(m[1].replaceAll(',', ''))
 }
 
-const input = pickInput()
-if (!existsSync(input)) {
-  console.error(`instructions: ${input}: no such file`)
-  process.exit(2)
-}
+const input = benchInput('instructions', values.input, 'largest')
 const small = slice(input, MB)
 const large = slice(input, 3 * MB)
 const extraBytes = statSync(large).size - statSync(small).size

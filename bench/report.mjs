@@ -18,6 +18,24 @@ export function cachedCorpora () {
   return names.map(f => `${CACHE}/${f}`).sort((a, b) => statSync(a).size - statSync(b).size)
 }
 
+/**
+ * The input a bench script reads: FILE when given (it must exist), else the smallest or the largest
+ * corpus make bench has cached. Says why and exits 2 when there is none.
+ */
+export function benchInput (script, given, which) {
+  const cached = cachedCorpora()
+  const input = given ?? (which === 'smallest' ? cached[0] : cached.at(-1))
+  if (input === undefined) {
+    console.error(`${script}: no cached corpus: run \`make bench\` once, or pass --input FILE`)
+    process.exit(2)
+  }
+  if (!existsSync(input)) {
+    console.error(`${script}: ${input}: no such file`)
+    process.exit(2)
+  }
+  return input
+}
+
 function git (...args) {
   return execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8' }).trim()
 }

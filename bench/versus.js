@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process'
 import { openSync, closeSync, statSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { ROOT, buildRevision, cachedCorpora, commitOf, median } from './report.mjs'
+import { ROOT, benchInput, buildRevision, commitOf, median } from './report.mjs'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -17,17 +17,6 @@ if (rev === undefined) {
   process.exit(2)
 }
 const RUNS = Number(values.runs)
-
-/** The input: --input, else the largest corpus make bench has cached. */
-function pickInput () {
-  if (values.input !== undefined) return values.input
-  const cached = cachedCorpora()
-  if (cached.length === 0) {
-    console.error('no cached corpus: run `make bench` once, or pass --input FILE')
-    process.exit(2)
-  }
-  return cached[0]
-}
 
 function measure (bin, input) {
   const fd = openSync(input, 'r')
@@ -42,7 +31,8 @@ function measure (bin, input) {
 
 const theirs = buildRevision(commitOf(rev))
 const ours = `${ROOT}dist/bin.js`
-const input = pickInput()
+// The smallest corpus: a dozen alternating runs of each build take minutes even so.
+const input = benchInput('versus', values.input, 'smallest')
 const runs = { [rev]: [], 'dist (working tree)': [] }
 for (let i = 0; i < RUNS; i++) {
   runs[rev].push(measure(theirs, input))

@@ -6,9 +6,9 @@
 // `node --v8-pool-size=1` (as the command runs) and add `--trace-opt` or `--trace-deopt` to see
 // which compilations and deoptimisations fall in which step.
 // Usage: node --v8-pool-size=1 bench/warmup.mjs [--mb 64] [--step 2] [--warm 24] [--input FILE]
-import { closeSync, existsSync, openSync, readSync, writeSync } from 'node:fs'
+import { closeSync, openSync, readSync, writeSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { ROOT, cachedCorpora, median } from './report.mjs'
+import { ROOT, benchInput, median } from './report.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -26,23 +26,8 @@ if (!(MB > 0 && STEP > 0 && WARM > 0 && WARM < MB)) {
   process.exit(2)
 }
 
-/** --input, else the largest corpus make bench has cached (the first MB are read, not all of it). */
-function pickInput () {
-  if (values.input !== undefined) return values.input
-  const cached = cachedCorpora()
-  if (cached.length === 0) {
-    console.error('warmup: no cached corpus: run `make bench` once, or pass --input FILE')
-    process.exit(2)
-  }
-  return cached[cached.length - 1]
-}
-
 // Read before anything is timed, so the steps measure the filter and not the disk.
-const input = pickInput()
-if (!existsSync(input)) {
-  console.error(`warmup: ${input}: no such file`)
-  process.exit(2)
-}
+const input = benchInput('warmup', values.input, 'largest')
 const data = Buffer.allocUnsafe(MB << 20)
 const fd = openSync(input, 'r')
 const length = readSync(fd, data, 0, data.length, 0)
