@@ -5,9 +5,10 @@
  * three digits of milliseconds (audit_log_start: "audit(%llu.%03lu:%u): ").
  */
 import t from 'tap'
+import fc from 'fast-check'
 import {
   HEADER_FOREIGN, HEADER_MALFORMED, HEADER_OK, KIND_DAEMON, KIND_EOE, KIND_OTHER, KIND_PROCTITLE, KIND_SOCKADDR,
-  KIND_SOCKETCALL, KIND_SYSCALL, RecordHeader, scanHeader
+  KIND_SOCKETCALL, KIND_SYSCALL, RecordHeader, scanAnyHeader, scanHeader
 } from '../../src/records/header.js'
 
 interface Scan {
@@ -334,4 +335,88 @@ t.test('a user-space record whose body holds "type=" is read by its own header',
   t.equal(r.type, 'USER_AVC')
   t.equal(r.kind, KIND_OTHER)
   t.equal(r.serial, 95900)
+})
+
+// scanHeader reads auditd's own form in words and hands everything else to the general scan
+// (scanAnyHeader). Whatever the line, both must say the same.
+
+/** Everything a scan leaves in h, with its result. */
+function scanned (scanner: typeof scanHeader, buf: Buffer, start: number, end: number): string {
+  const h = new RecordHeader()
+  // A header reused from an earlier line: nothing of it may show through.
+  h.nodeStart = 3; h.nodeEnd = 4; h.typeNumber = 1300; h.kind = KIND_EOE
+  const status = scanner(buf, start, end, h)
+  return JSON.stringify(status === HEADER_OK ? { status, ...h } : { status })
+}
+
+const typeNames = ['SYSCALL', 'SOCKADDR', 'PROCTITLE', 'EOE', 'SOCKETCALL', 'PATH', 'CWD', 'EXECVE', 'DAEMON_START',
+  'UNKNOWN[1306]', '1306', 'SYSCALLS', 'SOCKADDRX', 'PROCTITLES', 'EOEX', 'EO', 'SOCKETCAL', 'SOCKETCALLS', 'USER_AVC',
+  'syscall', 'X', 'SYSC', 'SOCK', 'PROC']
+const digits = (min: number, max: number): fc.Arbitrary<string> =>
+  fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map(d => d.join(''))
+/** Lines near auditd's form: each part as auditd writes it, or something close to it. */
+const nearAuditd = fc.record({
+  prefix: fc.constantFrom('', '', '', 'node=web1 ', 'audit: ', 'x type='),
+  type: fc.oneof(fc.constantFrom(...typeNames), fc.stringMatching(/^[A-Z_]{1,14}$/)),
+  gap: fc.constantFrom(' msg=audit(', ' msg=audit(', '  msg=audit(', ' audit(', ' msg=audi(', ' msg=audit['),
+  sec: fc.oneof(digits(10, 10), digits(10, 10), digits(0, 13)),
+  dot: fc.constantFrom('.', '.', ':'),
+  ms: fc.oneof(digits(3, 3), digits(3, 3), digits(0, 4)),
+  colon: fc.constantFrom(':', ':', '.'),
+  serial: fc.oneof(digits(1, 9), digits(0, 17)),
+  close: fc.constantFrom('): ', '): ', ')', '):', ') x', ': ', ''),
+  body: fc.constantFrom('', 'arch=c000003e syscall=42', 'saddr=0200E3B17F000001')
+}).map(p => p.prefix + 'type=' + p.type + p.gap + p.sec + p.dot + p.ms + p.colon + p.serial + p.close + p.body)
+
+t.test('the word-wise fast path reads every line as the general scan does', async t => {
+  let checked = 0
+  let auditdForm = 0
+  const change = fc.option(fc.tuple(fc.nat(80), fc.nat(255)), { freq: 3 })
+  fc.assert(fc.property(nearAuditd, change, fc.nat(60), (line, changed, cut) => {
+    // One byte changed anywhere in the header (a third of the time), and the line cut anywhere.
+    const bytes = Buffer.from(line, 'latin1')
+    if (changed !== null && changed[0] < bytes.length) bytes[changed[0]] = changed[1]
+    const before = Buffer.from('type=EOE msg=audit(1795640829.926:95899): \n')
+    const buf = Buffer.concat([before, bytes, Buffer.from('):  \n')])
+    const start = before.length
+    for (const end of [start + bytes.length, Math.max(start, start + bytes.length - cut)]) {
+      checked++
+      const general = scanned(scanAnyHeader, buf, start, end)
+      if (scanned(scanHeader, buf, start, end) !== general) return false
+      if (bytes[0] === 0x74 && general.startsWith(`{"status":${HEADER_OK}`)) auditdForm++
+    }
+    return true
+  }), { numRuns: 20000 })
+  t.ok(checked >= 40000, `${checked} lines and cut lines compared`)
+  t.ok(auditdForm >= 1000, `${auditdForm} of them read, starting with "type="`)
+})
+
+t.test('the fast path reads real auditd headers', async t => {
+  // The general scan's answer for lines of the kind most logs are made of, which the fast path takes.
+  for (const line of [
+    `type=SYSCALL msg=audit(1795640829.926:95900): ${SYSCALL_BODY}`,
+    `type=SOCKADDR msg=audit(1795640829.926:7): ${SADDR_BODY}`,
+    'type=PROCTITLE msg=audit(1000000000.000:123456789012345): proctitle=6E63',
+    'type=EOE msg=audit(9999999999.999:1):',
+    'type=SOCKETCALL msg=audit(1795640829.926:95900): nargs=3 a0=2 a1=1 a2=6',
+    'type=PATH msg=audit(1795640829.926:95900): item=0 name="/usr/bin/nc"',
+    'type=CWD msg=audit(1795640829.926:95900): cwd="/"'
+  ]) {
+    const r = scan(line)
+    const buf = r.buf
+    t.equal(scanned(scanHeader, buf, r.start, r.end), scanned(scanAnyHeader, buf, r.start, r.end), line)
+    t.equal(r.status, HEADER_OK, line)
+  }
+})
+
+t.test('a line cut inside its id is malformed, whatever follows its end in the buffer', async t => {
+  const line = 'type=SYSCALL msg=audit(1795640829.926:95900): arch=c000003e'
+  const buf = Buffer.from(line + '\n')
+  const close = line.indexOf(')')
+  for (let end = line.indexOf('(') + 1; end <= close; end++) {
+    t.equal(scanHeader(buf, 0, end, new RecordHeader()), HEADER_MALFORMED, `cut after ${end} bytes`)
+  }
+  const h = new RecordHeader()
+  t.equal(scanHeader(buf, 0, close + 1, h), HEADER_OK, 'cut right after ")"')
+  t.equal(h.bodyStart, close + 1, 'the body starts at the cut, not past it')
 })
