@@ -106,7 +106,7 @@ export class NetFilter {
     this.#onEvent = onEvent
     this.#keepFamilies = o.keepFamilies
     this.#acceptWithoutAddress = o.acceptWithoutAddress
-    this.#splitter = new LineSplitter((buf, s, e) => this.#line(buf, s, e), o.maxLineBytes)
+    this.#splitter = new LineSplitter((buf, s, e, view) => this.#line(buf, s, e, view), o.maxLineBytes)
     this.#assembler = new EventAssembler((ev, why) => this.#complete(ev, why), {
       eventTimeoutMs: o.eventTimeoutMs,
       maxInflight: o.maxInflight
@@ -180,11 +180,11 @@ export class NetFilter {
     }
   }
 
-  #line (buf: Buffer, start: number, end: number): void {
+  #line (buf: Buffer, start: number, end: number, view: DataView): void {
     this.#lines++
     if (end === start) return
     const h = this.#header
-    const r = scanHeader(buf, start, end, h)
+    const r = scanHeader(buf, start, end, h, view)
     if (r !== HEADER_OK) {
       if (r === HEADER_FOREIGN) this.#foreign++
       else this.#malformed++

@@ -223,3 +223,21 @@ t.test('a CRLF line of exactly maxLength bytes is kept, as it is with LF', async
   t.same(split([`${exact}\r\nnext\r\n`], 100), { lines: [exact, 'next'], overlong: 0 }, 'CRLF in one chunk')
   t.same(split([exact.slice(0, 50), exact.slice(50) + '\r\nnext\r\n'], 100), { lines: [exact, 'next'], overlong: 0 }, 'CRLF across chunks')
 })
+
+t.test('each line comes with a DataView of the very bytes of its buffer, carried-over lines too', async t => {
+  const text = `${SYSCALL}\n${SOCKADDR}\n${PROCTITLE}\nlast line without a newline`
+  const bytes = Buffer.from(text, 'latin1')
+  // Chunks cut inside lines, taken out of a larger buffer (a byteOffset other than 0).
+  const backing = Buffer.concat([Buffer.from('0123456789'), bytes])
+  let checked = 0
+  const s = new LineSplitter((buf, start, end, view) => {
+    t.equal(view.byteLength, buf.length, 'the view covers the whole buffer')
+    for (let i = start; i < end; i++) {
+      if (view.getUint8(i) !== buf[i]) { t.fail(`byte ${i} differs`); return }
+    }
+    checked++
+  })
+  for (let i = 0; i < bytes.length; i += 37) s.push(backing.subarray(10 + i, 10 + Math.min(i + 37, bytes.length)))
+  s.end()
+  t.equal(checked, 4, 'every line, the unterminated last one included')
+})

@@ -340,16 +340,20 @@ t.test('a user-space record whose body holds "type=" is read by its own header',
 // scanHeader reads auditd's own form in words and hands everything else to the general scan
 // (scanAnyHeader). Whatever the line, both must say the same.
 
+let scans = 0
 /** Everything a scan leaves in h, with its result. */
 function scanned (scanner: typeof scanHeader, buf: Buffer, start: number, end: number): string {
   const h = new RecordHeader()
   // A header reused from an earlier line: nothing of it may show through.
   h.nodeStart = 3; h.nodeEnd = 4; h.typeNumber = 1300; h.kind = KIND_EOE
-  const status = scanner(buf, start, end, h)
+  // scanHeader is given a view as the line splitter gives it, or (every other time) makes its own.
+  const status = scanner === scanHeader && ++scans % 2 === 0
+    ? scanHeader(buf, start, end, h, new DataView(buf.buffer, buf.byteOffset, buf.byteLength))
+    : scanner(buf, start, end, h)
   return JSON.stringify(status === HEADER_OK ? { status, ...h } : { status })
 }
 
-const typeNames = ['SYSCALL', 'SOCKADDR', 'PROCTITLE', 'EOE', 'SOCKETCALL', 'PATH', 'CWD', 'EXECVE', 'DAEMON_START',
+const typeNames = ['SYSCALL', 'SOCKADDR', 'PROCTITLE', 'EOE', 'SOCKETCALL', 'PATH', 'CWD', 'EXECVE', 'DAEMON_START', 'DAEMON_', 'DAEMON_X', 'DAEMONS_X', 'DAEMO',
   'UNKNOWN[1306]', '1306', 'SYSCALLS', 'SOCKADDRX', 'PROCTITLES', 'EOEX', 'EO', 'SOCKETCAL', 'SOCKETCALLS', 'USER_AVC',
   'syscall', 'X', 'SYSC', 'SOCK', 'PROC']
 const digits = (min: number, max: number): fc.Arbitrary<string> =>
