@@ -194,7 +194,7 @@ export class NetFilter {
     const node = h.nodeStart < 0 ? null : this.#node(buf, h.nodeStart, h.nodeEnd)
     const kind = h.kind
     if (kind === KIND_SYSCALL) {
-      this.#syscall(buf, end, node)
+      this.#syscall(buf, end, view, node)
       return
     }
     if (kind === KIND_OTHER && this.#assembler.addOther(node, h.sec, h.ms, h.serial, this.#now)) return
@@ -216,14 +216,14 @@ export class NetFilter {
    * that audit execve make such events common (over half of those in the bench corpus), and their
    * bodies are the longest records.
    */
-  #syscall (buf: Buffer, end: number, node: string | null): void {
+  #syscall (buf: Buffer, end: number, view: DataView, node: string | null): void {
     const h = this.#header
     const c = this.#call
     let archValue = -1
     let callNumber = -1
     let quiet = false
     let whole = 0
-    if (readSyscallId(buf, h.bodyStart, end, c)) {
+    if (readSyscallId(buf, h.bodyStart, end, c, view)) {
       archValue = c.arch
       callNumber = c.number
       const cls = callClass(archValue, callNumber)

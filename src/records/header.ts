@@ -14,6 +14,8 @@
  *   type=UNKNOWN[1306] msg=audit(…): saddr=…
  */
 
+import { viewOf, word } from './words.js'
+
 /** Record kinds the selection looks at; every other type is KIND_OTHER. */
 export const KIND_OTHER = 0
 export const KIND_SYSCALL = 1
@@ -123,10 +125,6 @@ function findType (buf: Uint8Array, start: number, end: number): number {
   return -1
 }
 
-/** Four bytes of text as the little-endian 32-bit word DataView.getUint32(…, true) reads them. */
-function word (text: string): number {
-  return (text.charCodeAt(0) | text.charCodeAt(1) << 8 | text.charCodeAt(2) << 16 | text.charCodeAt(3) << 24) >>> 0
-}
 const W_TYPE = word('type'); const W_SYSC = word('SYSC'); const W_CALL = word('CALL'); const W_SOCK = word('SOCK')
 const W_ADDR = word('ADDR'); const W_ETCA = word('ETCA'); const W_ALL_ = word('ALL '); const W_PROC = word('PROC')
 const W_TITL = word('TITL'); const W_EOE_ = word('EOE '); const W__MSG = word(' msg'); const W_EAUD = word('=aud')
@@ -156,7 +154,7 @@ function fourDigits (w: number): number {
 export function scanHeader (buf: Uint8Array, start: number, end: number, h: RecordHeader,
   view?: DataView): number {
   if (start + 16 > end) return scanAnyHeader(buf, start, end, h)
-  const dv = view ?? new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  const dv = view ?? viewOf(buf)
   if (dv.getUint32(start, true) !== W_TYPE || buf[start + 4] !== EQ) return scanAnyHeader(buf, start, end, h)
   // The record type: the names the selection reads, compared as words; any other name, up to its space.
   const ts = start + 5
