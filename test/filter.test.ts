@@ -316,13 +316,16 @@ t.test('calls that are never network events are set aside unread, and nothing a 
     `type=SOCKADDR ${id(3)} ${INET}`, EXEC(3), `type=PROCTITLE ${id(3)} ${PROCTITLE}`,
     // A socket call between them is read whole as always.
     `type=SYSCALL ${id(4)} arch=c000003e syscall=42 success=yes exit=0 a0=3 a1=1 a2=10 a3=0 ${PY(18199)} key="net_connect"`,
-    `type=SOCKADDR ${id(4)} ${INET}`, `type=PROCTITLE ${id(4)} ${PROCTITLE}`
+    `type=SOCKADDR ${id(4)} ${INET}`, `type=PROCTITLE ${id(4)} ${PROCTITLE}`,
+    // The SOCKADDR first again, with another event between it and its SYSCALL: found in flight.
+    `type=SOCKADDR ${id(5)} ${INET}`, EXEC(6), `type=PROCTITLE ${id(6)} ${PROCTITLE}`, EXEC(5), `type=PROCTITLE ${id(5)} ${PROCTITLE}`
   ]
   const { events, stats } = runFilter(lines.join('\n') + '\n')
-  t.equal(stats.events, 4)
-  t.equal(stats.dropped.not_network, 1, 'the plain execve')
-  t.same(events.map(e => [e.event_id.split(':')[1], e.syscall, e.remote?.port]), [['2', 'execve', 53], ['3', 'execve', 53], ['4', 'connect', 53]])
-  const [odd, reordered, connect] = events as [NetworkEvent, NetworkEvent, NetworkEvent]
+  t.equal(stats.events, 6)
+  t.equal(stats.dropped.not_network, 2, 'the plain execves')
+  t.same(events.map(e => [e.event_id.split(':')[1], e.syscall, e.remote?.port]), [['2', 'execve', 53], ['3', 'execve', 53], ['4', 'connect', 53], ['5', 'execve', 53]])
+  const [odd, reordered, connect, apart] = events as [NetworkEvent, NetworkEvent, NetworkEvent, NetworkEvent]
+  t.equal(apart.process.exe, '/bin/sh', 'SOCKADDR first, another event between: nothing set aside')
   t.equal(odd.process.exe, null, 'set aside before its SOCKADDR came: its SYSCALL fields are unknown')
   t.same(odd.process.argv, ['/usr/bin/env', 'bash', '/root/.pyenv/shims/python3', '-u', '-m', 'http.server', '0', '--bind', '::'], 'its PROCTITLE, after the SOCKADDR, is kept')
   t.equal(reordered.process.exe, '/bin/sh', 'SOCKADDR first: nothing set aside')

@@ -368,8 +368,12 @@ export class EventAssembler {
     const timeMs = sec * 1000 + ms
     const last = this.#lastIf(node, serial, timeMs)
     if (last !== null) return last.sockaddrs !== null
-    const ns = this.#nodes.get(node)
-    const ev = ns === undefined ? undefined : ns.inflight.get(eventKey(serial, timeMs))
+    // Asked for the first record of most events, when nothing else is in flight (events complete
+    // as soon as they are whole): the node's state is the one remembered, and an empty table is
+    // not searched. (The node's state is made here if new; push, which follows, would make it.)
+    const ns = this.#node(node)
+    if (ns.inflight.size === 0) return false
+    const ev = ns.inflight.get(eventKey(serial, timeMs))
     return ev !== undefined && ev.timeMs === timeMs && ev.sockaddrs !== null
   }
 
