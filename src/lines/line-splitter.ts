@@ -2,11 +2,13 @@
  * Stage 1: bytes → lines.
  * In: Buffer chunks from a file, pipe or socket. Out: one callback per line as (buffer, start, end),
  * with the trailing "\n" and any "\r" before it removed, so no string is made for lines the later
- * stages skip, and a DataView of that buffer for reading it in words (made once a chunk here, where
- * it is made every time, rather than on a rare branch of the header scan: a branch first taken
- * after V8 has optimised a function throws that function's code away). Hand-written instead of
- * split2 for speed: split2 decodes every chunk to a string first.
+ * stages skip, and a DataView of that buffer for reading it in words. The view is made here, once
+ * a chunk on a path every chunk takes: made in the header scan on the branch taken when the buffer
+ * changed, it threw the scan's optimised code away at the second chunk (a path first taken after V8
+ * has optimised a function does that). Hand-written instead of split2 for speed: split2 decodes
+ * every chunk to a string first.
  */
+import { viewOf } from './words.js'
 
 /**
  * Receives one line: the bytes buf[start, end), and view, a DataView of all of buf. Both are only
@@ -33,7 +35,7 @@ export class LineSplitter {
   }
 
   push (chunk: Buffer): void {
-    const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    const view = viewOf(chunk)
     let pos = 0
     const len = chunk.length
     if (this.#carry !== null || this.#skipping) {
@@ -48,7 +50,7 @@ export class LineSplitter {
         const carry = this.#carry as Buffer
         this.#carry = null
         const line = Buffer.concat([carry, chunk.subarray(0, nl)])
-        this.#emit(line, 0, line.length, new DataView(line.buffer, line.byteOffset, line.byteLength))
+        this.#emit(line, 0, line.length, viewOf(line))
       }
       pos = nl + 1
     }
@@ -67,7 +69,7 @@ export class LineSplitter {
     const carry = this.#carry
     this.#carry = null
     this.#skipping = false
-    if (carry !== null && carry.length > 0) this.#emit(carry, 0, carry.length, new DataView(carry.buffer, carry.byteOffset, carry.byteLength))
+    if (carry !== null && carry.length > 0) this.#emit(carry, 0, carry.length, viewOf(carry))
   }
 
   /**

@@ -14,7 +14,7 @@
  *   type=UNKNOWN[1306] msg=audit(…): saddr=…
  */
 
-import { viewOf, word } from './words.js'
+import { viewOf, word } from '../lines/words.js'
 
 /** Record kinds the selection looks at; every other type is KIND_OTHER. */
 export const KIND_OTHER = 0

@@ -7,7 +7,7 @@
  * aside, as bytes, the events of calls that can never be network events.
  */
 import { hexDigitValue } from '../decoders/hex.js'
-import { viewOf, word } from './words.js'
+import { viewOf, word } from '../lines/words.js'
 
 export class SyscallId {
   /** AUDIT_ARCH_* value, 0 to 0xffffffff */

@@ -1,7 +1,8 @@
 /**
- * Helpers for reading the log's bytes four at a time: the fast paths of the header scan and of the
- * SYSCALL id read whole 32-bit words through a DataView (the line splitter makes one per chunk) and
- * compare them with constant words, where a byte loop costs ≈ 20 instructions a byte in V8.
+ * Reading the log's bytes four at a time. In: text (constant words) or a buffer. Out: 32-bit words
+ * and DataViews. The fast paths of the header scan and of the SYSCALL id read whole words through
+ * the DataView the line splitter makes once a chunk and compare them with constant words, where a
+ * byte loop costs ≈ 20 instructions a byte in V8.
  */
 
 /** Four bytes of text as the little-endian 32-bit word DataView.getUint32(…, true) reads them. */
