@@ -128,7 +128,7 @@ function findType (buf: Uint8Array, start: number, end: number): number {
 const W_TYPE = word('type'); const W_SYSC = word('SYSC'); const W_CALL = word('CALL'); const W_SOCK = word('SOCK')
 const W_ADDR = word('ADDR'); const W_ETCA = word('ETCA'); const W_ALL_ = word('ALL '); const W_PROC = word('PROC')
 const W_TITL = word('TITL'); const W_EOE_ = word('EOE '); const W__MSG = word(' msg'); const W_EAUD = word('=aud')
-const W_DAEM = word('DAEM'); const W_MON_ = word('MON_')
+const W_DAEM = word('DAEM'); const W_MON_ = word('MON_'); const W_DIT_ = word('dit(')
 
 /**
  * Four decimal digits in a word (its first byte the most significant digit), or -1 if any byte is
@@ -188,7 +188,7 @@ export function scanHeader (buf: Uint8Array, start: number, end: number, h: Reco
   // " msg=audit(", ten digits, ".", three digits, ":", a serial and ")": 28 bytes at least.
   const p = te + 11
   if (te + 28 > end || dv.getUint32(te, true) !== W__MSG || dv.getUint32(te + 4, true) !== W_EAUD ||
-      buf[te + 8] !== 0x69 || buf[te + 9] !== T || buf[te + 10] !== LPAREN || buf[p + 10] !== DOT) return scanAnyHeader(buf, start, end, h)
+      dv.getUint32(te + 7, true) !== W_DIT_ || buf[p + 10] !== DOT) return scanAnyHeader(buf, start, end, h)
   // The seconds' last two digits and the milliseconds with the ":" after them, checked as the
   // words of fourDigits are.
   const high = fourDigits(dv.getUint32(p, true))

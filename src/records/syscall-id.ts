@@ -53,17 +53,8 @@ export function readSyscallId (buf: Uint8Array, start: number, end: number, out:
   const h4 = HEX[buf[start + 9] as number] as number; const h5 = HEX[buf[start + 10] as number] as number
   const h6 = HEX[buf[start + 11] as number] as number; const h7 = HEX[buf[start + 12] as number] as number
   if ((h0 | h1 | h2 | h3 | h4 | h5 | h6 | h7) < 0) return readSyscallIdBytes(buf, start, end, out)
-  let i = start + 22
-  let num = 0
-  for (; i < end && i < start + 31; i++) {
-    const c = buf[i] as number
-    if (c < 0x30 || c > 0x39) break
-    num = num * 10 + (c - 0x30)
-  }
-  if (i === start + 22 || (i < end && buf[i] !== 0x20 && buf[i] !== 0x1d)) return false
-  out.arch = (h0 << 12 | h1 << 8 | h2 << 4 | h3) * 65536 + (h4 << 12 | h5 << 8 | h6 << 4 | h7)
-  out.number = num
-  return true
+  const arch = (h0 << 12 | h1 << 8 | h2 << 4 | h3) * 65536 + (h4 << 12 | h5 << 8 | h6 << 4 | h7)
+  return readCallNumber(buf, start + 22, end, arch, out)
 }
 
 /** readSyscallId byte by byte: any arch of 1 to 8 hex digits. */
@@ -78,15 +69,22 @@ function readSyscallIdBytes (buf: Uint8Array, start: number, end: number, out: S
     arch = arch * 16 + d
   }
   if (i === archFrom || i >= end || buf[i] !== 0x20 || !bytesAre(buf, i + 1, end, SYSCALL_NEXT)) return false
-  i += 1 + SYSCALL_NEXT.length
-  const digitsFrom = i
+  return readCallNumber(buf, i + 1 + SYSCALL_NEXT.length, end, arch, out)
+}
+
+/**
+ * The syscall number, 1 to 9 decimal digits at buf[from] followed by a separator (space or 0x1D)
+ * or the end, into out with arch; false when it is not there.
+ */
+function readCallNumber (buf: Uint8Array, from: number, end: number, arch: number, out: SyscallId): boolean {
+  let i = from
   let num = 0
-  for (; i < end && i < digitsFrom + 9; i++) {
+  for (; i < end && i < from + 9; i++) {
     const c = buf[i] as number
     if (c < 0x30 || c > 0x39) break
     num = num * 10 + (c - 0x30)
   }
-  if (i === digitsFrom || (i < end && buf[i] !== 0x20 && buf[i] !== 0x1d)) return false
+  if (i === from || (i < end && buf[i] !== 0x20 && buf[i] !== 0x1d)) return false
   out.arch = arch
   out.number = num
   return true
