@@ -8,19 +8,7 @@ import t from 'tap'
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { BIN, ROOT, jsonLines, runCli , skipLoudly } from './helpers/filter.js'
-
-const EXAMPLE = readFileSync(`${ROOT}examples/audit.log`, 'latin1')
-
-/** The example log n times over, later in time and with fresh serials each copy. */
-function copies (n: number, from = 0): string {
-  const parts: string[] = []
-  for (let i = from; i < from + n; i++) {
-    parts.push(EXAMPLE.replace(/audit\((\d+)\.(\d+):(\d+)\)/g, (_m, sec: string, ms: string, serial: string) =>
-      `audit(${Number(sec) + i * 5}.${ms}:${Number(serial) + i * 100000})`))
-  }
-  return parts.join('')
-}
+import { BIN, exampleCopies as copies, jsonLines, runCli, skipLoudly } from './helpers/filter.js'
 
 function rssKiB (pid: number): number {
   try {

@@ -103,6 +103,20 @@ export function jsonLines<T = NetworkEvent> (text: string): T[] {
 }
 
 /**
+ * The bundled example log (examples/audit.log) n times over, copy i moved on by 5 s and 100,000
+ * serials, so each copy is new events: input as large as a test needs, real in every record.
+ */
+export function exampleCopies (n: number, from = 0): string {
+  const example = readFileSync(`${ROOT}examples/audit.log`, 'latin1')
+  const parts: string[] = []
+  for (let i = from; i < from + n; i++) {
+    parts.push(example.replace(/audit\((\d+)\.(\d+):(\d+)\)/g, (_m, sec: string, ms: string, serial: string) =>
+      `audit(${Number(sec) + i * 5}.${ms}:${Number(serial) + i * 100000})`))
+  }
+  return parts.join('')
+}
+
+/**
  * Skips loudly: a "# SKIP reason" line in the TAP output and a comment, for tests that cannot run
  * for a reason outside the project (no ../shared in a user's clone, no kernel audit subsystem).
  */
