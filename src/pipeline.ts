@@ -49,12 +49,13 @@ async function peek (stream: Readable): Promise<Buffer | null> {
 }
 
 /**
- * Reads of 128 KiB. A regular file is read on the main thread (readInPlace), where a piece this
- * size is copied by the kernel into a buffer still in this core's cache: the bench's 217 MB cost
- * 0.13 s of system time so, against 0.25 s in reads of 512 KiB through libuv's thread pool (which
- * copies on the other core, into the buffer this one has just read, and wakes two threads per read).
+ * Reads of 256 KiB. A regular file is read on the main thread (readInPlace), where the kernel copies
+ * each piece into a buffer this core has just read: the bench's 217 MB cost 0.12 s of system time
+ * so, against 0.22–0.27 s in reads of 512 KiB through libuv's thread pool (which copies on the other
+ * core and wakes two threads per read). Smaller reads cost no less system time and more per chunk
+ * (the loop's turns, the line carried over); larger ones cost more system time again.
  */
-const READ_SIZE = 1 << 17
+const READ_SIZE = 1 << 18
 
 const readAsync = promisify(read)
 

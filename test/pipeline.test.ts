@@ -67,7 +67,7 @@ function inputFile (t: Test, text: string): string {
 }
 
 t.test('a file read through: each batch of output is called back before the next chunk is read, and every event comes out', async t => {
-  const text = exampleCopies(40) // ≈ 1.1 MB: several reads
+  const text = exampleCopies(80) // ≈ 2.2 MB: several reads
   const stdout = new SyncStdout()
   const result = await run(options(inputFile(t, text)), { stdin: Readable.from([]), stdout })
   const expected = runFilter(text).events.map(ev => JSON.stringify(ev)).join('\n') + '\n'
@@ -81,7 +81,7 @@ t.test('a file read through: each batch of output is called back before the next
 })
 
 t.test('a file read through stops between chunks once the signal is aborted, and delivers every event of the lines it read', async t => {
-  const text = exampleCopies(40)
+  const text = exampleCopies(80)
   const stdout = new SyncStdout()
   const stop = new AbortController()
   stdout.onChunk = () => stop.abort()
