@@ -58,16 +58,18 @@ const CALL_NUMBER_LIMIT = 4096
 
 /** arch, syscall name and number of an event's SYSCALL record, socketcall resolved. */
 export function identifySyscall (ev: PendingEvent): SyscallIdentity {
-  const n = ev.callNumber
-  if (n === undefined || n < 0) return identify(ev)
+  const n = ev.callNumber ?? -1
+  const archValue = ev.archValue ?? -1
   // Read in place by the filter (records/syscall-id.ts): the identity follows from the arch value
   // and the number alone, but through socketcall(2), whose a0 names the call.
-  const archValue = ev.archValue as number
-  let calls = knownCalls.get(archValue)
+  let calls = n < 0 ? undefined : knownCalls.get(archValue)
   const known = calls === undefined ? undefined : calls[n]
   if (known !== undefined) return known
+  // One call of identify for every event not remembered, those not read in place too: the first
+  // such event (a CONFIG_CHANGE, say) comes long after V8 has optimised this function, and a call
+  // it had never seen made would throw that code away.
   const id = identify(ev)
-  if (id.viaSocketcall || id.syscall === 'socketcall' || n >= CALL_NUMBER_LIMIT) return id
+  if (n < 0 || id.viaSocketcall || id.syscall === 'socketcall' || n >= CALL_NUMBER_LIMIT) return id
   if (calls === undefined) {
     if (knownCalls.size >= 64) return id
     calls = []
