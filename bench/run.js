@@ -1,6 +1,6 @@
 // make bench: netfilter's throughput on real-shaped audit logs, beside laurel, ausearch and the plain
 // Node loops that bound it. In: the real captures (../shared/corpus/real, else examples/audit.log),
-// replicated into cached corpora under bench/.cache. Out: a table of medians (wall seconds, MB/s,
+// replicated into cached corpora under bench/.cache. Out: a table of medians (wall seconds, CPU seconds, MB/s,
 // lines/s, peak RSS) on stdout, then netfilter's peak RSS and netfilter's and laurel's times on a 4×
 // corpus (memory flatness, sustained rate), the same into docs/performance.md (bench markers), then
 // latency.mjs.
@@ -127,8 +127,10 @@ const toolVersion = (cmd, args) => {
 }
 
 /**
- * Runs one command under /usr/bin/time (peak RSS, %M, KiB, is the last stderr line), stdin from
- * the file `input` (or /dev/null), stdout to /dev/null. Wall time is measured here, around it.
+ * Runs one command under /usr/bin/time (the last stderr line: peak RSS in KiB, user and system CPU
+ * seconds), stdin from the file `input` (or /dev/null), stdout to /dev/null. Wall time is measured
+ * here, around it. CPU time is all the command's threads (netfilter's include V8's compiler): at a
+ * busy moment, when other work holds one of the two cores, that sum is what the wall time tends to.
  */
 function measure ({ cmd, args, input, okStatus = [0], before, after }) {
   before?.()
@@ -136,7 +138,7 @@ function measure ({ cmd, args, input, okStatus = [0], before, after }) {
   const t0 = process.hrtime.bigint()
   let r
   try {
-    r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { stdio: [fd, 'ignore', 'pipe'], maxBuffer: 1 << 26 })
+    r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], { stdio: [fd, 'ignore', 'pipe'], maxBuffer: 1 << 26 })
   } finally {
     closeSync(fd)
   }
@@ -144,8 +146,8 @@ function measure ({ cmd, args, input, okStatus = [0], before, after }) {
   after?.()
   // time(1) passes the command's status on; "Command exited with non-zero status" precedes %M.
   if (!okStatus.includes(r.status)) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
-  const rssKiB = Number(String(r.stderr).trim().split('\n').pop())
-  return { seconds, rssKiB }
+  const [rssKiB, user, system] = String(r.stderr).trim().split('\n').pop().split(' ').map(Number)
+  return { seconds, rssKiB, cpuSeconds: user + system }
 }
 
 /** Wall seconds of one short command, without time(1) in between (start-up is ~0.1 s). */
@@ -253,13 +255,16 @@ for (let round = 0; round < RUNS; round++) {
     if (round >= c.runs) continue
     const r = measure(c)
     results.get(c.name).push(r)
-    console.error(`  round ${round + 1}/${RUNS}  ${c.name.padEnd(36)} ${r.seconds.toFixed(3)} s  ${(r.rssKiB / 1024).toFixed(1)} MB`)
+    console.error(`  round ${round + 1}/${RUNS}  ${c.name.padEnd(36)} ${r.seconds.toFixed(3)} s  CPU ${r.cpuSeconds.toFixed(2)} s  ${(r.rssKiB / 1024).toFixed(1)} MB`)
   }
 }
 const row = c => {
   const runs = results.get(c.name)
   const seconds = median(runs.map(r => r.seconds))
-  return { name: c.name, runs: runs.length, seconds, rssMB: median(runs.map(r => r.rssKiB)) / 1024, startupOnly: c.startupOnly }
+  return {
+    name: c.name, runs: runs.length, seconds, cpuSeconds: median(runs.map(r => r.cpuSeconds)),
+    rssMB: median(runs.map(r => r.rssKiB)) / 1024, startupOnly: c.startupOnly
+  }
 }
 const rows = commands.map(row)
 const byName = name => rows.find(r => r.name.startsWith(name))
@@ -325,12 +330,12 @@ const versions = {
 const source = existsSync(`${ROOT}../shared/corpus/real`) ? 'the real auditd captures (../shared/corpus/real/*-auditd.log.gz)' : 'examples/audit.log'
 
 const table = [
-  '| command | runs | seconds | MB/s | lines/s | peak RSS MB |',
-  '|---|---:|---:|---:|---:|---:|',
-  ...rows.map(r => `| ${r.name} | ${r.runs} | ${fmt(r.seconds, 3)} | ${r.startupOnly ? '—' : fmt(bytes / 1e6 / r.seconds, 1)} | ` +
-    `${r.startupOnly ? '—' : fmtInt(lines / r.seconds)} | ${fmt(r.rssMB, 1)} |`),
-  ...(haveLaurel ? [] : ['| laurel | skipped: /usr/sbin/laurel not installed | | | | |']),
-  ...(haveAusearch ? [] : ['| ausearch | skipped: /usr/sbin/ausearch not installed | | | | |'])
+  '| command | runs | seconds | CPU s | MB/s | lines/s | peak RSS MB |',
+  '|---|---:|---:|---:|---:|---:|---:|',
+  ...rows.map(r => `| ${r.name} | ${r.runs} | ${fmt(r.seconds, 3)} | ${fmt(r.cpuSeconds, 2)} | ` +
+    `${r.startupOnly ? '—' : fmt(bytes / 1e6 / r.seconds, 1)} | ${r.startupOnly ? '—' : fmtInt(lines / r.seconds)} | ${fmt(r.rssMB, 1)} |`),
+  ...(haveLaurel ? [] : ['| laurel | skipped: /usr/sbin/laurel not installed | | | | | |']),
+  ...(haveAusearch ? [] : ['| ausearch | skipped: /usr/sbin/ausearch not installed | | | | | |'])
 ]
 
 const nfNative = byName('netfilter --format native')
@@ -340,11 +345,14 @@ const ausearch = byName('ausearch')
 const split = byName('node split-loop')
 const byte = byName('node byte-loop')
 const times = (a, b) => (a && b) ? `${(a.seconds / b.seconds).toFixed(2)}×` : 'n/a (skipped)'
+const cpuTimes = (a, b) => (a && b) ? `${(a.cpuSeconds / b.cpuSeconds).toFixed(2)}×` : 'n/a (skipped)'
 const share = (fast, slow) => `${(100 * fast.seconds / slow.seconds).toFixed(0)} %`
 const ratios = [
   `- speed-up over laurel (laurel seconds / netfilter seconds): native ${times(laurel, nfNative)}, ecs ${times(laurel, nfEcs)}` +
     // Decided on the unrounded ratio: 9.998 prints as 10.00.
     ((laurel && nfNative) ? ` (acceptance, native ≥ 10×: ${laurel.seconds / nfNative.seconds >= 10 ? 'yes' : 'no'})` : ''),
+  `- CPU time (user + system, all threads) of laurel over netfilter's: native ${cpuTimes(laurel, nfNative)}, ecs ${cpuTimes(laurel, nfEcs)}` +
+    ' (what the wall-time ratio tends to when other work holds one of the two cores)',
   `- speed-up over ausearch: native ${times(ausearch, nfNative)}, ecs ${times(ausearch, nfEcs)}`,
   `- netfilter native throughput as a share of the ceilings: ${share(split, nfNative)} of the string loop, ${share(byte, nfNative)} of the byte loop`,
   `- start-up, ${STARTUP_RUNS} runs each alternating, medians: \`netfilter --version\` ${(startupNetfilter * 1000).toFixed(0)} ms, ` +
