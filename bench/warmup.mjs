@@ -41,8 +41,8 @@ const { NetFilter } = await import(`${ROOT}dist/filter.js`)
 const { writeNativeJson } = await import(`${ROOT}dist/formats/native.js`)
 const { JsonWriter } = await import(`${ROOT}dist/sinks/json-writer.js`)
 
-// As the command does: reads of 512 KiB, each chunk's output taken as one batch.
-const CHUNK = 1 << 19
+// As the command does: reads of 256 KiB (src/pipeline.ts), each chunk's output taken as one batch.
+const CHUNK = 1 << 18
 const writer = new JsonWriter()
 const filter = new NetFilter(ev => { writeNativeJson(writer, ev); writer.byte(0x0a) })
 const steps = []

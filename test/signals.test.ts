@@ -91,8 +91,8 @@ t.test('SIGTERM with events in flight and the reader still open: all are written
 })
 
 t.test('SIGTERM while a large file is read: reading stops, what was read is completed and written, exit 0', async t => {
-  // A regular file is read in place (two reused buffers), not through a stream: the signal must
-  // still stop the reading between reads and lose nothing that was read.
+  // A regular file is read in place (one reused buffer, read synchronously), not through a stream:
+  // the signal must still stop the reading between reads and lose nothing that was read.
   const dir = mkdtempSync(`${tmpdir()}/netfilter-term-file-`)
   const file = `${dir}/audit.log`
   const copies = 2500 // ~90 MB: far more than is read before the signal lands
