@@ -117,7 +117,7 @@ async function readChunk (fd: number, buf: Buffer, signal?: AbortSignal): Promis
 }
 
 /**
- * The chunks of a regular file, read into one buffer in turn. The filter is done with a chunk
+ * The chunks of a regular file, read one after another into one buffer. The filter is done with a chunk
  * before it asks for the next (the line splitter copies the partial line it keeps), so nothing is
  * allocated per read; a stream allocates a fresh buffer for each, and on a large file the dead
  * ones waiting for the garbage collector added tens of MB to the resident size. The reads are
