@@ -117,11 +117,11 @@ async function readChunk (fd: number, buf: Buffer, signal?: AbortSignal): Promis
 }
 
 /**
- * The chunks of a regular file, read one after another into one buffer. The filter is done with a chunk
- * before it asks for the next (the line splitter copies the partial line it keeps), so nothing is
- * allocated per read; a stream allocates a fresh buffer for each, and on a large file the dead
- * ones waiting for the garbage collector added tens of MB to the resident size. The reads are
- * synchronous (see READ_SIZE): a regular file answers at once, and the event loop is given one
+ * The chunks of a regular file, read one after another into one buffer. The filter is done with
+ * a chunk before it asks for the next (the line splitter copies the partial line it keeps), so
+ * nothing is allocated per read; a stream allocates a fresh buffer for each, and on a large file
+ * the dead ones waiting for the garbage collector added tens of MB to the resident size. The reads
+ * are synchronous (see READ_SIZE): a regular file answers at once, and the event loop is given one
  * turn between chunks, so that signals, timers and the output's write callbacks run. Without that
  * turn the callbacks of a synchronous stdout (a file, /dev/null) waited for the end of the input,
  * each keeping its batch of output alive: 155 MB peak instead of 73 on the bench.
