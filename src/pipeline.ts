@@ -67,7 +67,9 @@ interface Input {
 
 /**
  * Opens a file (or stdin) for reading once through. A regular file is read in place (readInPlace);
- * a pipe or terminal is read as the stream it is; gzip, recognised by its magic bytes, is inflated.
+ * a pipe or device named as a file (a FIFO, the /dev/fd/N of a shell's <(…)) is read ahead in the
+ * same buffers (readAhead); stdin that is a pipe or terminal is read as the stream it is; gzip,
+ * recognised by its magic bytes, is inflated.
  */
 async function open (file: string, stdin: Readable & { fd?: number }, signal?: AbortSignal): Promise<Input> {
   if (file === '-' && isLive(stdin)) {
@@ -80,7 +82,9 @@ async function open (file: string, stdin: Readable & { fd?: number }, signal?: A
   const close = file === '-' ? () => {} : () => closeSync(fd)
   const buf = Buffer.allocUnsafe(READ_SIZE)
   const n = await readChunk(fd, buf, signal)
-  if (!isGzip(buf.subarray(0, n))) return { chunks: readInPlace(fd, buf, n, signal), close }
+  if (!isGzip(buf.subarray(0, n))) {
+    return { chunks: isRegularFile(fd) ? readInPlace(fd, buf, n, signal) : readAhead(fd, buf, n, signal), close }
+  }
   // The bytes already read go first, then the rest of the file from where the read stopped.
   const rest = createReadStream('', { fd, autoClose: false, highWaterMark: READ_SIZE })
   const source = gunzipped(Readable.from(prepend(Buffer.from(buf.subarray(0, n)), rest)))
@@ -134,6 +138,39 @@ async function * readInPlace (fd: number, first: Buffer, firstLength: number, si
     await new Promise(resolve => setImmediate(resolve))
     if (signal?.aborted === true) return
     n = readSync(fd, first, 0, first.length, null)
+  }
+}
+
+/**
+ * The chunks of a pipe or device opened by its name, read into two buffers in turn: while the filter
+ * works on one, the next read fills the other. Not synchronously, as a regular file is: a read may
+ * wait for the other end's writer as long as it likes, and the event loop, and with it the handling
+ * of signals, must not wait with it.
+ */
+async function * readAhead (fd: number, first: Buffer, firstLength: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  let current = first
+  let spare: Buffer = Buffer.allocUnsafe(first.length)
+  let n = firstLength
+  let next: Promise<number> | null = null
+  try {
+    while (n > 0) {
+      next = readChunk(fd, spare, signal)
+      yield current.subarray(0, n)
+      n = await next
+      next = null;
+      [current, spare] = [spare, current]
+    }
+  } finally {
+    // Stopped early: the read under way must end before its buffer and fd are let go.
+    if (next !== null) await next.catch(() => 0)
+  }
+}
+
+function isRegularFile (fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile()
+  } catch {
+    return false
   }
 }
 

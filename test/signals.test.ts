@@ -5,8 +5,9 @@
  * output that fails (a full disk) is reported with status 1, not silently.
  */
 import t, { type Test } from 'tap'
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { BIN, ROOT, jsonLines, runCli } from './helpers/filter.js'
 
@@ -71,6 +72,28 @@ t.test('SIGUSR1 prints the statistics to stderr and netfilter goes on', async t 
   await until('more events after the signal', () => jsonLines(stdout).length === 82)
   child.stdin.end()
   t.equal(await new Promise(resolve => child.on('close', resolve)), 0)
+})
+
+t.test('a FIFO named as the input: SIGUSR1 is answered while its writer is idle, and its end ends the run', async t => {
+  // A regular file is read synchronously (src/pipeline.ts); a FIFO, or the /dev/fd/N of a shell's
+  // <(…), may make a read wait for its writer, and the event loop, with the signal handlers, must
+  // not wait with it.
+  const dir = mkdtempSync(`${tmpdir()}/netfilter-fifo-`)
+  const fifo = `${dir}/audit.fifo`
+  execFileSync('mkfifo', [fifo])
+  const { child, stderr } = start(t, [fifo])
+  let stdout = ''
+  child.stdout.on('data', d => { stdout += String(d) })
+  const writer = await open(fifo, 'w') // opens once netfilter has opened the other end
+  await writer.write(batch(0))
+  await until('events on stdout', () => jsonLines(stdout).length === 41)
+  child.kill('SIGUSR1')
+  await until('statistics on stderr while the FIFO is idle', () => stderr().includes('"kept"'), 3000)
+  t.equal((JSON.parse(stderr().slice(stderr().indexOf('{'))) as { kept: number }).kept, 41)
+  await writer.write(batch(1))
+  await writer.close()
+  t.equal(await new Promise(resolve => child.on('close', resolve)), 0, stderr())
+  t.equal(jsonLines(stdout).length, 82, 'both batches, the second written after the signal')
 })
 
 t.test('SIGTERM with events in flight and the reader still open: all are written, exit 0', async t => {
