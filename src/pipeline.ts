@@ -166,6 +166,7 @@ async function * readAhead (fd: number, first: Buffer, firstLength: number, sign
   }
 }
 
+/** True when fd is a regular file; false for a pipe, socket, terminal or device, or an fd fstat refuses. */
 function isRegularFile (fd: number): boolean {
   try {
     return fstatSync(fd).isFile()
@@ -176,11 +177,7 @@ function isRegularFile (fd: number): boolean {
 
 /** stdin is live when it is a pipe, socket or terminal rather than a redirected file. */
 function isLive (stdin: Readable & { fd?: number }): boolean {
-  try {
-    return !fstatSync(stdin.fd ?? 0).isFile()
-  } catch {
-    return true
-  }
+  return !isRegularFile(stdin.fd ?? 0)
 }
 
 export type Format = 'native' | 'ecs' | 'ocsf'

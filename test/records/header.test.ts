@@ -10,6 +10,7 @@ import {
   HEADER_FOREIGN, HEADER_MALFORMED, HEADER_OK, KIND_DAEMON, KIND_EOE, KIND_OTHER, KIND_PROCTITLE, KIND_SOCKADDR,
   KIND_SOCKETCALL, KIND_SYSCALL, RecordHeader, scanAnyHeader, scanHeader
 } from '../../src/records/header.js'
+import { viewOf } from '../../src/lines/words.js'
 
 interface Scan {
   status: number
@@ -348,7 +349,7 @@ function scanned (scanner: typeof scanHeader, buf: Buffer, start: number, end: n
   h.nodeStart = 3; h.nodeEnd = 4; h.typeNumber = 1300; h.kind = KIND_EOE
   // scanHeader is given a view as the line splitter gives it, or (every other time) makes its own.
   const status = scanner === scanHeader && ++scans % 2 === 0
-    ? scanHeader(buf, start, end, h, new DataView(buf.buffer, buf.byteOffset, buf.byteLength))
+    ? scanHeader(buf, start, end, h, viewOf(buf))
     : scanner(buf, start, end, h)
   return JSON.stringify(status === HEADER_OK ? { status, ...h } : { status })
 }

@@ -9,6 +9,7 @@ import { selectEvent, type Verdict } from '../../src/selection/select.js'
 import { EventAssembler, type PendingEvent } from '../../src/events/assembler.js'
 import { HEADER_OK, KIND_EOE, KIND_OTHER, RecordHeader, scanHeader } from '../../src/records/header.js'
 import { SyscallId, readSyscallId } from '../../src/records/syscall-id.js'
+import { viewOf } from '../../src/lines/words.js'
 
 /** The events of some audit lines, as the filter would complete them. */
 function events (text: string): PendingEvent[] {
@@ -319,7 +320,7 @@ t.test('arch and syscall read in place give what searching the fields gives, for
     const line = Buffer.concat([Buffer.from('type=SYSCALL msg=audit(1795640829.922:1): '), bytes, Buffer.from('7 x')])
     const inLine = new SyscallId()
     const from = line.length - bytes.length - 3
-    const readInLine = readSyscallId(line, from, from + bytes.length, inLine, new DataView(line.buffer, line.byteOffset, line.byteLength))
+    const readInLine = readSyscallId(line, from, from + bytes.length, inLine, viewOf(line))
     if (readInLine !== read || (read && (inLine.arch !== id.arch || inLine.number !== id.number))) return false
     const inPlace = read ? selectEvent(ev(body, id.arch, id.number)) : selectEvent(ev(body))
     const searched = selectEvent(ev(body))
