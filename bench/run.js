@@ -1,9 +1,9 @@
 // make bench: netfilter's throughput on real-shaped audit logs, beside laurel, ausearch and the plain
 // Node loops that bound it. In: the real captures (../shared/corpus/real, else examples/audit.log),
-// replicated into cached corpora under bench/.cache. Out: a table of medians (wall seconds, CPU seconds, MB/s,
-// lines/s, peak RSS) on stdout, then netfilter's peak RSS and netfilter's and laurel's times on a 4×
-// corpus (memory flatness, sustained rate), the same into docs/performance.md (bench markers), then
-// latency.mjs.
+// replicated into cached corpora under bench/.cache. Out: a table of medians (wall seconds, CPU
+// seconds, MB/s, lines/s, peak RSS) on stdout, then netfilter's peak RSS and netfilter's and
+// laurel's times on a 4× corpus (memory flatness, sustained rate), the same into
+// docs/performance.md (bench markers), then latency.mjs.
 // Usage: node bench/run.js [--runs 5] [--min-mb 200] [--ausearch-runs N] [--big-runs 3]
 //          [--big-factor 4] [--startup-runs 20] [--no-big] [--no-latency] [--no-docs]
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -344,14 +344,14 @@ const laurel = byName('laurel')
 const ausearch = byName('ausearch')
 const split = byName('node split-loop')
 const byte = byName('node byte-loop')
-const times = (a, b) => (a && b) ? `${(a.seconds / b.seconds).toFixed(2)}×` : 'n/a (skipped)'
-const cpuTimes = (a, b) => (a && b) ? `${(a.cpuSeconds / b.cpuSeconds).toFixed(2)}×` : 'n/a (skipped)'
+/** a's time over b's: wall seconds, or another measure of the rows ('cpuSeconds'). */
+const times = (a, b, measure = 'seconds') => (a && b) ? `${(a[measure] / b[measure]).toFixed(2)}×` : 'n/a (skipped)'
 const share = (fast, slow) => `${(100 * fast.seconds / slow.seconds).toFixed(0)} %`
 const ratios = [
   `- speed-up over laurel (laurel seconds / netfilter seconds): native ${times(laurel, nfNative)}, ecs ${times(laurel, nfEcs)}` +
     // Decided on the unrounded ratio: 9.998 prints as 10.00.
     ((laurel && nfNative) ? ` (acceptance, native ≥ 10×: ${laurel.seconds / nfNative.seconds >= 10 ? 'yes' : 'no'})` : ''),
-  `- CPU time (user + system, all threads) of laurel over netfilter's: native ${cpuTimes(laurel, nfNative)}, ecs ${cpuTimes(laurel, nfEcs)}` +
+  `- CPU time (user + system, all threads) of laurel over netfilter's: native ${times(laurel, nfNative, 'cpuSeconds')}, ecs ${times(laurel, nfEcs, 'cpuSeconds')}` +
     ' (what the wall-time ratio tends to when other work holds one of the two cores)',
   `- speed-up over ausearch: native ${times(ausearch, nfNative)}, ecs ${times(ausearch, nfEcs)}`,
   `- netfilter native throughput as a share of the ceilings: ${share(split, nfNative)} of the string loop, ${share(byte, nfNative)} of the byte loop`,
