@@ -11,7 +11,10 @@ const MIN_SLOTS = 64
 /**
  * Mixes an id's 53 bits into 32 (MurmurHash3's finalizer over its two words), so that every bit
  * reaches the low bits that pick the slot: ids of events in the same millisecond differ only in
- * their high bits.
+ * their high bits. Left signed (not made unsigned by >>> 0), so V8 always has a small integer: half the unsigned
+ * values are 2^31 or more, which it holds as heap numbers, and the first such value met on a path
+ * compiled for small integers alone (delete's backward shift, at the first gap in a probe run) threw
+ * the optimised code of the assembler's callers away. The slot, its low bits, is the same.
  */
 function hash (id: number): number {
   let h = (id >>> 0) ^ Math.imul((id / 4294967296) | 0, 0x9e3779b1)
@@ -19,7 +22,7 @@ function hash (id: number): number {
   h = Math.imul(h, 0x85ebca6b)
   h ^= h >>> 13
   h = Math.imul(h, 0xc2b2ae35)
-  return (h ^ (h >>> 16)) >>> 0
+  return h ^ (h >>> 16)
 }
 
 /** Ids → objects (events in flight). */
