@@ -12,7 +12,6 @@
  */
 import { accessSync, constants, readFileSync, statSync } from 'node:fs'
 import { EventEmitter } from 'node:events'
-import { setFlagsFromString } from 'node:v8'
 import { UsageError, parseCommandLine, type Settings } from './cli/options.js'
 import { HELP } from './cli/help.js'
 import { packageFile } from './package-files.js'
@@ -103,6 +102,9 @@ async function main (): Promise<void> {
   // translation of its bytecode), the bench's 217 MB took 4-9 % less CPU time and its first 22 MB
   // 4.6 % fewer instructions (docs/performance.md). Set here, after --help and --version are
   // answered (they gain nothing from it), and before the pipeline's functions are first compiled.
+  // node:v8 is loaded here rather than imported at the top, where every start, --version's too,
+  // would load it.
+  const { setFlagsFromString } = await import('node:v8')
   setFlagsFromString('--always-sparkplug')
   const { run } = await import('./pipeline.js')
   // A guard against silent loss: if Node runs out of work while run() is still pending (nothing

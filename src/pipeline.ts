@@ -8,7 +8,6 @@
  */
 import { closeSync, createReadStream, fstatSync, openSync, read, readSync } from 'node:fs'
 import { promisify } from 'node:util'
-import { createGunzip } from 'node:zlib'
 import { Readable, addAbortSignal, type Writable } from 'node:stream'
 import type { EventEmitter } from 'node:events'
 import { NetFilter, type FilterOptions, type Stats } from './filter.js'
@@ -74,7 +73,7 @@ interface Input {
 async function open (file: string, stdin: Readable & { fd?: number }, signal?: AbortSignal): Promise<Input> {
   if (file === '-' && isLive(stdin)) {
     const head = await peek(stdin)
-    const source = isGzip(head) ? gunzipped(stdin) : stdin
+    const source = isGzip(head) ? await gunzipped(stdin) : stdin
     if (signal !== undefined) addAbortSignal(signal, source)
     return { chunks: source, close: () => {} }
   }
@@ -87,7 +86,7 @@ async function open (file: string, stdin: Readable & { fd?: number }, signal?: A
   }
   // The bytes already read go first, then the rest of the file from where the read stopped.
   const rest = createReadStream('', { fd, autoClose: false, highWaterMark: READ_SIZE })
-  const source = gunzipped(Readable.from(prepend(Buffer.from(buf.subarray(0, n)), rest)))
+  const source = await gunzipped(Readable.from(prepend(Buffer.from(buf.subarray(0, n)), rest)))
   if (signal !== undefined) addAbortSignal(signal, source)
   // Destroying the stream closes fd (autoClose only says whether the end of the stream does).
   return { chunks: source, close: file === '-' ? () => {} : () => rest.destroy() }
@@ -96,7 +95,14 @@ async function open (file: string, stdin: Readable & { fd?: number }, signal?: A
 const isGzip = (head: Buffer | null): boolean =>
   head !== null && head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1
 
-function gunzipped (raw: Readable): Readable {
+/**
+ * A gzip stream's inflated bytes. zlib is loaded only when an input is gzip, not by every start
+ * (rsyslog's omprog restarts the command, and most inputs are not compressed): with node:v8 also
+ * loaded only when used (bin.ts), a start takes ≈ 8 M fewer instructions, --version's and an empty
+ * input's alike (cachegrind: 656 against 664 M, 682 against 690 M).
+ */
+async function gunzipped (raw: Readable): Promise<Readable> {
+  const { createGunzip } = await import('node:zlib')
   const gunzip = createGunzip()
   raw.on('error', (err: Error) => gunzip.destroy(err))
   return raw.pipe(gunzip)
