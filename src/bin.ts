@@ -99,7 +99,7 @@ async function main (): Promise<void> {
   // makes baseline code (Sparkplug), then optimised code. The filter's functions all get hot within
   // the first megabytes, and until optimised code is ready they run in the interpreter, several
   // times slower: with baseline code made at each function's first call (a fast, unoptimising
-  // translation of its bytecode), the bench's 217 MB took 4-9 % less CPU time and its first 22 MB
+  // translation of its bytecode), the bench's 217 MB took 5-9 % less CPU time and its first 22 MB
   // 4.6 % fewer instructions (docs/performance.md). Set here, after --help and --version are
   // answered (they gain nothing from it), and before the pipeline's functions are first compiled.
   // node:v8 is loaded here rather than imported at the top, where every start, --version's too,

@@ -11,10 +11,11 @@ const MIN_SLOTS = 64
 /**
  * Mixes an id's 53 bits into 32 (MurmurHash3's finalizer over its two words), so that every bit
  * reaches the low bits that pick the slot: ids of events in the same millisecond differ only in
- * their high bits. Left signed (not made unsigned by >>> 0), so V8 always has a small integer: half the unsigned
- * values are 2^31 or more, which it holds as heap numbers, and the first such value met on a path
- * compiled for small integers alone (delete's backward shift, at the first gap in a probe run) threw
- * the optimised code of the assembler's callers away. The slot, its low bits, is the same.
+ * their high bits. Left signed (not made unsigned by >>> 0), so that V8 always has a small
+ * integer: half the unsigned values are 2^31 or more, which it holds as heap numbers, and the first
+ * such value met on a path compiled for small integers alone (delete's backward shift, at the first
+ * gap in a probe run) threw away the optimised code of the assembler's functions that inline delete.
+ * The slot, its low bits, is the same.
  */
 function hash (id: number): number {
   let h = (id >>> 0) ^ Math.imul((id / 4294967296) | 0, 0x9e3779b1)
