@@ -58,6 +58,11 @@ class SyncStdout extends Writable {
   }
 }
 
+/** The JSON lines the filter core gives for text: what the command must write. */
+function jsonText (text: string): string {
+  return runFilter(text).events.map(ev => JSON.stringify(ev)).join('\n') + '\n'
+}
+
 function inputFile (t: Test, text: string): string {
   const dir = mkdtempSync(`${tmpdir()}/netfilter-pipeline-`)
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -70,7 +75,7 @@ t.test('a file read through: each batch of output is called back before the next
   const text = exampleCopies(80) // ≈ 2.2 MB: several reads
   const stdout = new SyncStdout()
   const result = await run(options(inputFile(t, text)), { stdin: Readable.from([]), stdout })
-  const expected = runFilter(text).events.map(ev => JSON.stringify(ev)).join('\n') + '\n'
+  const expected = jsonText(text)
   t.ok(stdout.chunks.length >= 5, `the output came in one batch per chunk read (${stdout.chunks.length} batches)`)
   t.equal(stdout.text(), expected, 'the same events, in the same order, as the filter core gives')
   // Were the reads not to give the event loop a turn, every callback would wait for the end of the
@@ -91,7 +96,7 @@ t.test('a file read through stops between chunks once the signal is aborted, and
   t.ok(lines > 0 && lines < total, `stopped early: ${lines} of ${total} lines read`)
   // The lines read, whole: the events they make, completed at the stop, are the ones written.
   const read = text.split('\n').slice(0, lines).join('\n') + '\n'
-  const expected = runFilter(read).events.map(ev => JSON.stringify(ev)).join('\n') + '\n'
+  const expected = jsonText(read)
   t.equal(stdout.text(), expected, 'every event of the lines read came out, and no other')
   t.equal(result.stats.inflight, 0)
 })

@@ -9,15 +9,13 @@ import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:c
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { BIN, ROOT, jsonLines, runCli } from './helpers/filter.js'
+import { BIN, ROOT, exampleCopies, jsonLines, runCli } from './helpers/filter.js'
 
 const EXAMPLE = `${ROOT}examples/audit.log`
 const lines = readFileSync(EXAMPLE, 'utf8').split('\n').filter(l => l !== '')
 
-/** Lines of the example log with serials moved, so each batch is new events. */
-function batch (i: number): string {
-  return lines.map(l => l.replace(/:(\d+)\)/, (_m, s: string) => `:${Number(s) + i * 100000})`)).join('\n') + '\n'
-}
+/** Copy i of the example log, new events (exampleCopies). */
+const batch = (i: number): string => exampleCopies(1, i)
 
 async function until (what: string, check: () => boolean, ms = 10000): Promise<void> {
   for (let waited = 0; !check(); waited += 20) {

@@ -102,12 +102,15 @@ export function jsonLines<T = NetworkEvent> (text: string): T[] {
   return text.split('\n').filter(l => l.length > 0).map(l => JSON.parse(l) as T)
 }
 
+let example: string | null = null
+
 /**
- * The bundled example log (examples/audit.log) n times over, copy i moved on by 5 s and 100,000
- * serials, so each copy is new events: input as large as a test needs, real in every record.
+ * The bundled example log (examples/audit.log) n times over, copies from to from + n - 1, copy i
+ * moved on by 5 s and 100,000 serials, so each copy is new events: input as large as a test needs,
+ * real in every record.
  */
 export function exampleCopies (n: number, from = 0): string {
-  const example = readFileSync(`${ROOT}examples/audit.log`, 'latin1')
+  example ??= readFileSync(`${ROOT}examples/audit.log`, 'latin1')
   const parts: string[] = []
   for (let i = from; i < from + n; i++) {
     parts.push(example.replace(/audit\((\d+)\.(\d+):(\d+)\)/g, (_m, sec: string, ms: string, serial: string) =>

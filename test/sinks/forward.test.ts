@@ -6,9 +6,9 @@
  */
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { BIN, ROOT, jsonLines, runCli } from '../helpers/filter.js'
+import { BIN, ROOT, exampleCopies, jsonLines, runCli } from '../helpers/filter.js'
 import { ForwardPeer } from '../helpers/forward-peer.js'
 
 const EXAMPLE = `${ROOT}examples/audit.log`
@@ -17,17 +17,6 @@ async function peer (where: { port: number } | { path: string }): Promise<{ p: F
   const p = new ForwardPeer()
   const port = await p.start(where)
   return { p, port }
-}
-
-/** The example log repeated n times with serials shifted, so every copy is new events. */
-function manyEvents (n: number): Buffer {
-  const text = readFileSync(EXAMPLE, 'latin1')
-  const parts: string[] = []
-  for (let i = 0; i < n; i++) {
-    parts.push(text.replace(/audit\((\d+)\.(\d+):(\d+)\)/g, (_m, sec: string, ms: string, serial: string) =>
-      `audit(${Number(sec) + i * 10}.${ms}:${Number(serial) + i * 100000})`))
-  }
-  return Buffer.from(parts.join(''), 'latin1')
 }
 
 t.test('every event reaches a forward peer over TCP with its tag, audit time and record', async t => {
@@ -64,7 +53,7 @@ t.test('a forward peer on a unix socket gets the ECS records', async t => {
 t.test('with --ack, a peer stopped and restarted mid-stream still ends with every event', async t => {
   const fluent = new ForwardPeer()
   const port = await fluent.start({ port: 0 })
-  const input = manyEvents(60)
+  const input = Buffer.from(exampleCopies(60), 'latin1')
   const expected = jsonLines((await runCli([], input)).stdout).map(e => e.event_id)
   t.ok(expected.length > 2000, `${expected.length} events to deliver`)
 
