@@ -6,7 +6,8 @@
  * does (--follow, saving the position in --state whenever nothing read is still pending), and stops
  * cleanly on a signal: whatever was read is completed and delivered before run() resolves.
  */
-import { closeSync, createReadStream, fstatSync, openSync, read, readSync } from 'node:fs'
+import { closeSync, constants as fsConstants, createReadStream, fstatSync, openSync, read, readSync } from 'node:fs'
+import { Socket } from 'node:net'
 import { promisify } from 'node:util'
 import { Readable, addAbortSignal, type Writable } from 'node:stream'
 import type { EventEmitter } from 'node:events'
@@ -29,21 +30,27 @@ const GZIP_MAGIC_0 = 0x1f
 const GZIP_MAGIC_1 = 0x8b
 const NEWLINE = 0x0a
 
-/** Waits for the first bytes of a stream and puts them back, so they can be looked at. */
-async function peek (stream: Readable): Promise<Buffer | null> {
+/**
+ * Waits for the first bytes of a stream and puts them back, so they can be looked at. A signal ends
+ * the wait with null, as an empty stream would: a stop must not wait for a writer that is silent.
+ */
+async function peek (stream: Readable, signal?: AbortSignal): Promise<Buffer | null> {
   return await new Promise((resolve, reject) => {
     const done = (chunk: Buffer | null): void => {
       stream.off('readable', onReadable)
       stream.off('end', onEnd)
       stream.off('error', reject)
+      signal?.removeEventListener('abort', onEnd)
       if (chunk !== null) stream.unshift(chunk)
       resolve(chunk)
     }
     const onReadable = (): void => done(stream.read() as Buffer | null)
     const onEnd = (): void => done(null)
+    if (signal?.aborted === true) return onEnd()
     stream.once('readable', onReadable)
     stream.once('end', onEnd)
     stream.once('error', reject)
+    signal?.addEventListener('abort', onEnd)
   })
 }
 
@@ -62,34 +69,50 @@ const readAsync = promisify(read)
 interface Input {
   chunks: AsyncIterable<Buffer>
   close: () => void
+  /** A pipe, socket or terminal: more may come at any time, so events also end on the idle timeout. */
+  live: boolean
 }
 
 /**
  * Opens a file (or stdin) for reading once through. A regular file is read in place (readInPlace);
- * a pipe or device named as a file (a FIFO, the /dev/fd/N of a shell's <(…)) is read ahead in the
- * same buffers (readAhead); stdin that is a pipe or terminal is read as the stream it is; gzip,
- * recognised by its magic bytes, is inflated.
+ * stdin that is a pipe, socket or terminal, and a named pipe (a FIFO, the /dev/fd/N of a shell's
+ * <(…)), are read as streams (readStream); any other device is read ahead in two buffers
+ * (readAhead); gzip, recognised by its magic bytes, is inflated.
  */
 async function open (file: string, stdin: Readable & { fd?: number }, signal?: AbortSignal): Promise<Input> {
-  if (file === '-' && isLive(stdin)) {
-    const head = await peek(stdin)
-    const source = isGzip(head) ? await gunzipped(stdin) : stdin
-    if (signal !== undefined) addAbortSignal(signal, source)
-    return { chunks: source, close: () => {} }
+  if (file === '-' && isLive(stdin)) return await readStream(stdin, () => {}, signal)
+  // O_NONBLOCK: opening a FIFO for reading otherwise waits, on the main thread, until some process
+  // opens it for writing, and no signal could stop that wait. A regular file ignores the flag.
+  const fd = file === '-' ? stdin.fd ?? 0 : openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK)
+  if (file !== '-' && isFifo(fd)) {
+    // Read through libuv's event loop, as stdin is, not by blocking reads in its thread pool: a
+    // read there waits for the writer's next bytes, a signal cannot cancel it, and Node cannot even
+    // exit until it returns. Until a first writer opens the FIFO the stream just waits (the kernel
+    // reports no hang-up for a writer that never came); it ends when the last writer closes.
+    const pipe = new Socket({ fd, readable: true, writable: false })
+    return await readStream(pipe, () => pipe.destroy(), signal)
   }
-  const fd = file === '-' ? stdin.fd ?? 0 : openSync(file, 'r')
   const close = file === '-' ? () => {} : () => closeSync(fd)
   const buf = Buffer.allocUnsafe(READ_SIZE)
   const n = await readChunk(fd, buf, signal)
   if (!isGzip(buf.subarray(0, n))) {
-    return { chunks: isRegularFile(fd) ? readInPlace(fd, buf, n, signal) : readAhead(fd, buf, n, signal), close }
+    const regular = isRegularFile(fd)
+    return { chunks: regular ? readInPlace(fd, buf, n, signal) : readAhead(fd, buf, n, signal), close, live: !regular }
   }
   // The bytes already read go first, then the rest of the file from where the read stopped.
   const rest = createReadStream('', { fd, autoClose: false, highWaterMark: READ_SIZE })
   const source = await gunzipped(Readable.from(prepend(Buffer.from(buf.subarray(0, n)), rest)))
   if (signal !== undefined) addAbortSignal(signal, source)
   // Destroying the stream closes fd (autoClose only says whether the end of the stream does).
-  return { chunks: source, close: file === '-' ? () => {} : () => rest.destroy() }
+  return { chunks: source, close: file === '-' ? () => {} : () => rest.destroy(), live: false }
+}
+
+/** A live stream's chunks, inflated if its first bytes are gzip's; a signal destroys it. */
+async function readStream (stream: Readable, close: () => void, signal?: AbortSignal): Promise<Input> {
+  const head = await peek(stream, signal)
+  const source = isGzip(head) ? await gunzipped(stream) : stream
+  if (signal !== undefined) addAbortSignal(signal, source)
+  return { chunks: source, close, live: true }
 }
 
 const isGzip = (head: Buffer | null): boolean =>
@@ -148,10 +171,10 @@ async function * readInPlace (fd: number, first: Buffer, firstLength: number, si
 }
 
 /**
- * The chunks of a pipe or device opened by its name, read into two buffers in turn: while the filter
- * works on one, the next read fills the other. Not synchronously, as a regular file is: a read may
- * wait for the other end's writer as long as it likes, and the event loop, and with it the handling
- * of signals, must not wait with it.
+ * The chunks of a device opened by its name (a terminal, a character device; pipes go to
+ * readStream), read into two buffers in turn: while the filter works on one, the next read fills the
+ * other. Not synchronously, as a regular file is: a read may wait as long as the device likes, and
+ * the event loop, and with it the handling of signals, must not wait with it.
  */
 async function * readAhead (fd: number, first: Buffer, firstLength: number, signal?: AbortSignal): AsyncGenerator<Buffer> {
   let current = first
@@ -176,6 +199,15 @@ async function * readAhead (fd: number, first: Buffer, firstLength: number, sign
 function isRegularFile (fd: number): boolean {
   try {
     return fstatSync(fd).isFile()
+  } catch {
+    return false
+  }
+}
+
+/** True when fd is a FIFO or an anonymous pipe (the two are one file type to fstat). */
+function isFifo (fd: number): boolean {
+  try {
+    return fstatSync(fd).isFIFO()
   } catch {
     return false
   }
@@ -370,10 +402,9 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
     } else {
       for (const file of opts.files) {
         if (aborted() || failed()) break
-        const live = idleMs > 0 && file === '-' && isLive(io.stdin)
         const input = await open(file, io.stdin, signal)
         try {
-          await feed(input.chunks, live)
+          await feed(input.chunks, idleMs > 0 && input.live)
         } catch (err) {
           if (!(aborted() && (err as Error).name === 'AbortError')) throw err
         } finally {

@@ -6,9 +6,10 @@
  */
 import t, { type Test } from 'tap'
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, writeSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { gzipSync } from 'node:zlib'
 import { BIN, ROOT, exampleCopies, jsonLines, runCli } from './helpers/filter.js'
 
 const EXAMPLE = `${ROOT}examples/audit.log`
@@ -94,17 +95,114 @@ t.test('a FIFO named as the input: SIGUSR1 is answered while its writer is idle,
   t.equal(jsonLines(stdout).length, 82, 'both batches, the second written after the signal')
 })
 
+/** A FIFO in a new directory, for one test. */
+function mkfifo (name: string): string {
+  const fifo = `${mkdtempSync(`${tmpdir()}/netfilter-${name}-`)}/audit.fifo`
+  execFileSync('mkfifo', [fifo])
+  return fifo
+}
+
+/** True once process pid holds path open: netfilter opens its input after installing its signal handlers. */
+function holds (pid: number | undefined, path: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid ?? 0}/fd`).some(fd => {
+      try {
+        return readlinkSync(`/proc/${pid ?? 0}/fd/${fd}`) === path
+      } catch {
+        return false
+      }
+    })
+  } catch {
+    return false
+  }
+}
+
+/**
+ * A first event closed by its EOE, written at once: once it is out, the batch sent in the same write
+ * has been read too. Then a batch without EOE and without its PROCTITLE records (which the kernel
+ * writes last), so none of its 41 events is whole: they stay in flight until a timeout or a stop.
+ */
+function markerThenInFlight (): string {
+  const marker = lines.slice(0, 3).map(l => l.replace(/:(\d+)\)/, ':1)')).join('\n') + '\ntype=EOE msg=audit(1795640829.922:1): \n'
+  return marker + batch(0).split('\n').filter(l => !l.startsWith('type=PROCTITLE ')).join('\n')
+}
+
+t.test('SIGTERM while the writer of a FIFO named as the input is idle: the pending events are written, exit 0', async t => {
+  // A read of a FIFO that waits for its writer cannot be cancelled in libuv's thread pool, and Node
+  // cannot exit while one is under way: the FIFO is read as a stream of the event loop instead.
+  const fifo = mkfifo('fifo-term')
+  const dir = mkdtempSync(`${tmpdir()}/netfilter-fifo-term-out-`)
+  const out = `${dir}/events.json`
+  // No idle timeout: the events stay in flight until the signal.
+  const { child, stderr } = start(t, ['--output', out, '--idle-timeout', '0', fifo])
+  const writer = await open(fifo, 'w')
+  t.teardown(async () => await writer.close())
+  await writer.write(markerThenInFlight())
+  await until('the marker event in the file', () => count(out) === 1)
+  child.kill('SIGTERM')
+  t.equal(await new Promise(resolve => child.on('close', resolve)), 0, `exits with the writer still open; ${stderr()}`)
+  t.equal(count(out), 42, 'every pending event completed and written')
+})
+
+t.test('SIGTERM before any writer opened the FIFO named as the input: exit 0, nothing written', async t => {
+  // Opening a FIFO for reading blocks until a writer comes; netfilter opens it without blocking,
+  // so the signal is handled while it waits.
+  const fifo = mkfifo('fifo-nowriter')
+  const { child, stderr } = start(t, ['--stats', fifo])
+  let stdout = ''
+  child.stdout.on('data', d => { stdout += String(d) })
+  await until('netfilter holding the FIFO open', () => holds(child.pid, fifo))
+  child.kill('SIGTERM')
+  t.equal(await new Promise(resolve => child.on('close', resolve)), 0, stderr())
+  t.equal(stdout, '', 'no output')
+  t.match(stderr(), /"lines":0/, 'statistics of an empty input')
+})
+
+t.test('SIGTERM while stdin is a pipe whose writer never wrote: exit 0', async t => {
+  // Before the first bytes (which say whether the input is gzip), the stop must not wait for them.
+  // --confirm's first OK is written just before the input is first read: the signal then lands
+  // while netfilter waits for those bytes, or just before.
+  const dir = mkdtempSync(`${tmpdir()}/netfilter-silent-`)
+  const { child, stderr } = start(t, ['--confirm', '--output', `${dir}/events.json`])
+  let stdout = ''
+  child.stdout.on('data', d => { stdout += String(d) })
+  await until('the first OK', () => stdout === 'OK\n')
+  child.kill('SIGTERM')
+  t.equal(await new Promise(resolve => child.on('close', resolve)), 0, `exits with stdin still open; ${stderr()}`)
+})
+
+t.test('a FIFO named as the input is live: events that are never whole come out after the idle timeout, the writer still open', async t => {
+  const fifo = mkfifo('fifo-live')
+  const { child, stderr } = start(t, ['--idle-timeout', '50', fifo])
+  let stdout = ''
+  child.stdout.on('data', d => { stdout += String(d) })
+  const writer = await open(fifo, 'w')
+  await writer.write(markerThenInFlight())
+  await until('every event out while the writer is open', () => jsonLines(stdout).length === 42)
+  t.equal(child.exitCode, null, 'still reading')
+  await writer.close()
+  t.equal(await new Promise(resolve => child.on('close', resolve)), 0, stderr())
+  t.equal(jsonLines(stdout).length, 42, 'nothing more at the end')
+})
+
+t.test('gzip through a FIFO named as the input is decompressed', async t => {
+  const fifo = mkfifo('fifo-gzip')
+  const { child, stderr } = start(t, [fifo])
+  let stdout = ''
+  child.stdout.on('data', d => { stdout += String(d) })
+  const writer = await open(fifo, 'w')
+  await writer.write(gzipSync(batch(0)))
+  await writer.close()
+  t.equal(await new Promise(resolve => child.on('close', resolve)), 0, stderr())
+  t.equal(stdout, (await runCli([], Buffer.from(batch(0)))).stdout, 'the same events as the plain text gives')
+})
+
 t.test('SIGTERM with events in flight and the reader still open: all are written, exit 0', async t => {
   const dir = mkdtempSync(`${tmpdir()}/netfilter-term-`)
   const out = `${dir}/events.json`
   // No idle timeout: the events stay in flight until the signal.
   const { child, stderr } = start(t, ['--output', out, '--idle-timeout', '0'])
-  // A first event closed by its EOE is written at once: once it is in the file, the batch sent in
-  // the same write has been read too. Without EOE and without their PROCTITLE records (which the
-  // kernel writes last) none of its events is whole, so they are all still in flight.
-  const marker = lines.slice(0, 3).map(l => l.replace(/:(\d+)\)/, ':1)')).join('\n') + '\ntype=EOE msg=audit(1795640829.922:1): \n'
-  const inFlight = batch(0).split('\n').filter(l => !l.startsWith('type=PROCTITLE ')).join('\n')
-  child.stdin.write(marker + inFlight)
+  child.stdin.write(markerThenInFlight())
   await until('the marker event in the file', () => count(out) === 1)
   child.kill('SIGTERM')
   t.equal(await new Promise(resolve => child.on('close', resolve)), 0, stderr())

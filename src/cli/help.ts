@@ -52,10 +52,10 @@ complete the others):
   --event-timeout SEC     complete an event once the log's own clock is SEC
                           seconds past it; log files have no EOE record to end
                           an event (default ${DEFAULTS['event-timeout']}, like auditd's end_of_event_timeout)
-  --idle-timeout MS       on a live stream (a pipe or socket on stdin), complete
-                          an event after MS milliseconds without a new record
-                          for it, so nothing waits for the next line; 0 turns
-                          this off (default ${DEFAULTS['idle-timeout']})
+  --idle-timeout MS       on a live stream (stdin a pipe or socket, or a named
+                          pipe as FILE), complete an event after MS milliseconds
+                          without a new record for it, so nothing waits for the
+                          next line; 0 turns this off (default ${DEFAULTS['idle-timeout']})
   --max-inflight N        keep at most N incomplete events in memory; beyond it
                           the oldest is completed early and counted as evicted
                           (default ${DEFAULTS['max-inflight']})
