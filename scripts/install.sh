@@ -175,6 +175,12 @@ fi
 read -r uid mode <<< "$(stat -c '%u %a' "$wrapper")"
 [ "$uid" -eq 0 ] && [ $((8#$mode & 8#0772)) -eq $((8#0750)) ] || die "$wrapper is uid $uid mode $mode: auditd would refuse it"
 
+# Processes forked before auditing was first enabled since boot are never audited (the kernel gives
+# a process its audit context at fork): audit=1 on the kernel's command line closes that gap.
+if [ -r /proc/cmdline ] && ! grep -qw 'audit=1' /proc/cmdline; then
+  say "note: this boot has no audit=1 on the kernel command line: processes started before auditd first enabled auditing are never audited (docs/deploy-auditd.md, Troubleshooting)"
+fi
+
 say "done. Next:"
 [ "$WITH_RULES" -eq 1 ] && say "  augenrules --load                     # load the rules (auditctl -l | grep net_ to check)"
 say "  auditctl --signal HUP                 # auditd reloads and starts the plugin (or: service auditd reload)"

@@ -8,7 +8,7 @@
  * exits), and the kernel's audit state is as before.
  *
  * Expected values are what the test itself knows: the pid of each client it spawns, the real path
- * of its executable, the port its servers listen on. Results: a blocking connect (Python's
+ * of its executable, the port its servers listen on (in a process of their own: see startServers). Results: a blocking connect (Python's
  * create_connection) succeeds; a non-blocking one (curl, Node) returns EINPROGRESS (-115), which
  * netfilter calls in_progress; a datagram sent returns its length.
  *
@@ -16,9 +16,9 @@
  */
 import t from 'tap'
 import { spawn, spawnSync } from 'node:child_process'
-import dgram from 'node:dgram'
 import { existsSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
+import { createInterface } from 'node:readline'
 import { tmpdir } from 'node:os'
 import { BIN, BIN_NODE_OPTIONS, ROOT, assertSchemaValid } from '../helpers/filter.js'
 import { auditStatus, auditctl, auditUnavailable, listRules, readEvents, running, withAuditd, type AuditdContext } from '../helpers/auditd.js'
@@ -109,65 +109,92 @@ function matches (x: Expectation) {
 }
 
 interface Servers {
+  /** The process that runs them: a Node child, spawned once auditd runs (see startServers). */
+  pid: number
   ports: Record<`${'tcp' | 'udp'}_${Family}`, number>
-  /** Remote ports of the connections the TCP servers accepted, by server. */
+  /** Remote ports of the connections the TCP servers accepted, by server, as the child reports them. */
   accepted: Record<Family, number[]>
   close: () => Promise<void>
 }
 
 /**
- * Listens on a free port given explicitly: bound to port 0, a server's bind event would say port
- * 0 (the kernel picks the port after the call), and so would the accepts that inherit it.
+ * The servers' process: TCP servers on 127.0.0.1 and ::1 that answer a line of HTTP, UDP sockets
+ * that answer a TFTP read request with an error, each on a free port given explicitly (bound to port
+ * 0, a bind event would say port 0: the kernel picks the port after the call, and the accepts
+ * inherit it). Prints {"ports": …} once all listen, then {"accepted": family, "port": n} per
+ * connection; exits when its stdin ends.
  */
-async function onFreePort<T> (open: (port: number) => Promise<T>): Promise<T> {
+const NODE_SERVERS = `
+const net = require('net'), dgram = require('dgram')
+const L = { inet: '127.0.0.1', inet6: '::1' }
+const say = o => process.stdout.write(JSON.stringify(o) + '\\n')
+const freePort = () => new Promise(resolve => {
+  const probe = net.createServer()
+  probe.listen(0, '127.0.0.1', () => { const port = probe.address().port; probe.close(() => resolve(port)) })
+})
+async function onFreePort (open) {
   for (let attempt = 0; ; attempt++) {
-    const probe = net.createServer()
-    const port = await new Promise<number>(resolve => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as net.AddressInfo).port)))
-    await new Promise(resolve => probe.close(resolve))
-    try {
-      return await open(port)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt > 20) throw err
-    }
+    try { return await open(await freePort()) } catch (err) { if (err.code !== 'EADDRINUSE' || attempt > 20) throw err }
   }
 }
+const tcp = f => onFreePort(port => new Promise((resolve, reject) => {
+  const server = net.createServer(sock => {
+    say({ accepted: f, port: sock.remotePort })
+    sock.on('error', () => {})
+    sock.end('HTTP/1.0 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok')
+  })
+  server.once('error', reject)
+  server.listen(port, L[f], () => resolve(port))
+}))
+const udp = f => onFreePort(port => new Promise((resolve, reject) => {
+  const sock = dgram.createSocket(f === 'inet' ? 'udp4' : 'udp6')
+  sock.on('message', (msg, rinfo) => {
+    if (msg[0] === 0 && msg[1] === 1) sock.send(Buffer.from('\\x00\\x05\\x00\\x01nf\\x00', 'latin1'), rinfo.port, rinfo.address)
+  })
+  sock.once('error', reject)
+  sock.bind(port, L[f], () => resolve(port))
+}))
+Promise.all([tcp('inet'), tcp('inet6'), udp('inet'), udp('inet6')])
+  .then(([a, b, c, d]) => say({ ports: { tcp_inet: a, tcp_inet6: b, udp_inet: c, udp_inet6: d } }))
+process.stdin.on('end', () => process.exit(0)).resume()
+`
 
+/** A port free on 127.0.0.1 a moment ago. */
+async function freePort (): Promise<number> {
+  const probe = net.createServer()
+  const port = await new Promise<number>(resolve => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as net.AddressInfo).port)))
+  await new Promise(resolve => probe.close(resolve))
+  return port
+}
+
+/**
+ * Starts the servers in their own process, spawned after auditd enabled auditing. Not in this one:
+ * the kernel gives a process its audit context when it is forked, and only once auditing has ever
+ * been enabled since boot (without audit=1 on the kernel's command line). On a fresh boot this
+ * test's own process may predate that, and then none of its calls is ever logged.
+ */
 async function startServers (): Promise<Servers> {
+  const child = spawn(NODE, ['-e', NODE_SERVERS], { stdio: ['pipe', 'pipe', 'pipe'] })
+  const closed = new Promise(resolve => child.on('close', resolve))
+  let stderr = ''
+  child.stderr.on('data', d => { stderr += String(d) })
   const accepted: Servers['accepted'] = { inet: [], inet6: [] }
-  const sockets = new Set<net.Socket>()
-  const tcp = await Promise.all((['inet', 'inet6'] as const).map(async f => await onFreePort(async port => await new Promise<net.Server>((resolve, reject) => {
-    const server = net.createServer(sock => {
-      accepted[f].push(sock.remotePort ?? -1)
-      sockets.add(sock)
-      sock.on('close', () => sockets.delete(sock))
-      sock.on('error', () => {})
-      sock.end('HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok')
+  const ports = await new Promise<Servers['ports']>((resolve, reject) => {
+    void closed.then(code => reject(new Error(`the servers' process ended (${String(code)}): ${stderr}`)))
+    createInterface({ input: child.stdout }).on('line', line => {
+      const m = JSON.parse(line) as { ports?: Servers['ports'], accepted?: Family, port?: number }
+      if (m.ports !== undefined) resolve(m.ports)
+      else if (m.accepted !== undefined) accepted[m.accepted].push(m.port ?? -1)
     })
-    server.once('error', reject)
-    server.listen(port, LOOPBACK[f], () => resolve(server))
-  }))))
-  const udp = await Promise.all((['inet', 'inet6'] as const).map(async f => await onFreePort(async port => await new Promise<dgram.Socket>((resolve, reject) => {
-    const sock = dgram.createSocket(f === 'inet' ? 'udp4' : 'udp6')
-    sock.on('message', (msg, rinfo) => {
-      // A TFTP read request (opcode 1) gets an ERROR packet (opcode 5, code 1 "file not found").
-      if (msg[0] === 0 && msg[1] === 1) sock.send(Buffer.from('\x00\x05\x00\x01nf\x00', 'latin1'), rinfo.port, rinfo.address)
-    })
-    sock.once('error', reject)
-    sock.bind(port, LOOPBACK[f], () => resolve(sock))
-  }))))
-  const port = (s: net.Server): number => (s.address() as net.AddressInfo).port
+  })
+  if (child.pid === undefined) throw new Error(`the servers' process did not start: ${stderr}`)
   return {
-    ports: {
-      tcp_inet: port(tcp[0] as net.Server),
-      tcp_inet6: port(tcp[1] as net.Server),
-      udp_inet: (udp[0] as dgram.Socket).address().port,
-      udp_inet6: (udp[1] as dgram.Socket).address().port
-    },
+    pid: child.pid,
+    ports,
     accepted,
     close: async () => {
-      for (const s of sockets) s.destroy()
-      for (const s of tcp) s.close()
-      for (const s of udp) s.close()
+      child.stdin.end()
+      await closed
     }
   }
 }
@@ -236,7 +263,10 @@ t.test('auditd + kernel: netfilter as auditd\'s plugin reports real loopback tra
               before[f] = servers.accepted[f].length
               const x = await client(c, transport, f, servers.ports[`${transport}_${f}`])
               expected.push(x)
-              if (transport === 'tcp') t.equal(servers.accepted[f].length, before[f] + 1, `${describe(x)}: the server accepted it`)
+              if (transport === 'tcp') {
+                await ctx.waitFor(`${describe(x)}: the server's report of its accept`, () => servers.accepted[f].length > before[f])
+                t.equal(servers.accepted[f].length, before[f] + 1, `${describe(x)}: the server accepted it, once`)
+              }
             }
           }
         }
@@ -263,14 +293,14 @@ t.test('auditd + kernel: netfilter as auditd\'s plugin reports real loopback tra
       })
 
       await t.test('the listening side: bind with the local address; accept with local port and peer', async t => {
-        const me = process.pid
+        const me = servers.pid
         for (const [name, port] of Object.entries(servers.ports)) {
           const [transport, family] = name.split('_') as ['tcp' | 'udp', Family]
           const [bind] = await ctx.waitForEvents(`bind of the ${name} server`, e => e.process.pid === me && e.syscall === 'bind' && e.local?.port === port)
           t.match(bind, { result: 'success', family, transport, local: { ip: LOOPBACK[family], port }, process: { exe: EXE.node }, key: 'net_bind', direction: 'listen' }, `${name} server bind`)
         }
         // Python's accept asks for the peer's address, so audit logs it (SOCKADDR).
-        const ports = await Promise.all([0, 1].map(async () => await onFreePort(async p => p)))
+        const ports = await Promise.all([freePort(), freePort()])
         const server = spawn(PYTHON, ['-c', PY_SERVER, String(ports[0]), String(ports[1])], { stdio: ['ignore', 'pipe', 'pipe'] })
         const closed = new Promise(resolve => server.on('close', resolve))
         let out = ''
@@ -295,11 +325,11 @@ t.test('auditd + kernel: netfilter as auditd\'s plugin reports real loopback tra
 
       await t.test('Node\'s servers accept with a NULL address (libuv): reported with --accept-without-address from the listener\'s socket context', async t => {
         // The kernel did log them (accept4 is syscall 288 on x86_64): the loss is netfilter's.
-        const logged = ctx.auditLogText().split('\n').filter(l => l.includes(` pid=${process.pid} `) && /syscall=(288|43) /.test(l))
-        t.comment(`auditd's log holds ${logged.length} accept/accept4 records of this process, a1=0 (no address): ${String(logged[0]?.includes(' a1=0 '))}`)
+        const logged = ctx.auditLogText().split('\n').filter(l => l.includes(` pid=${servers.pid} `) && /syscall=(288|43) /.test(l))
+        t.comment(`auditd's log holds ${logged.length} accept/accept4 records of the servers' process, a1=0 (no address): ${String(logged[0]?.includes(' a1=0 '))}`)
         for (const f of ['inet', 'inet6'] as const) {
           const port = servers.ports[`tcp_${f}`]
-          const accepts = ctx.events().filter(e => e.process.pid === process.pid && e.syscall === 'accept4' && e.local?.port === port)
+          const accepts = ctx.events().filter(e => e.process.pid === servers.pid && e.syscall === 'accept4' && e.local?.port === port)
           t.equal(accepts.length, servers.accepted[f].length, `one accept event per connection to ${LOOPBACK[f]}:${port}`)
         }
       })
