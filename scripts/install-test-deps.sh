@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite uses as oracles and real components:
 #   python3-audit  libauparse, the reference parser the differential test compares against
+#   laurel         the closest peer (an auditd plugin in Rust), the other differential test's oracle
 #   auditd         auditd, auditctl, ausearch: the real daemon and kernel rules in end-to-end tests
 #   rsyslog        a real rsyslogd running netfilter through omprog
 #   curl           a real client making connections over loopback
@@ -11,6 +12,7 @@ set -euo pipefail
 missing=()
 /usr/bin/python3 -c 'import auparse' 2>/dev/null || missing+=(python3-audit)
 command -v ausearch >/dev/null 2>&1 || missing+=(auditd)
+[ -x /usr/sbin/laurel ] || missing+=(laurel)
 [ -x /usr/sbin/rsyslogd ] || missing+=(rsyslog)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
