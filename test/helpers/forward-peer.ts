@@ -23,6 +23,13 @@ codec.register({
 export class ForwardPeer {
   readonly entries: PeerEntry[] = []
   acks = 0
+  /** Chunks received and not acknowledged while withholdAcks was set. */
+  unacked = 0
+  /**
+   * Takes chunks without acknowledging them: a peer that received a chunk and crashed before its
+   * ack, so the sender must send it again (a duplicate the receiver has to tolerate).
+   */
+  withholdAcks = false
   #server: net.Server | null = null
   readonly #sockets = new Set<net.Socket>()
 
@@ -86,6 +93,10 @@ export class ForwardPeer {
       }
     }
     if (typeof option?.['chunk'] === 'string') {
+      if (this.withholdAcks) {
+        this.unacked++
+        return
+      }
       this.acks++
       socket.write(encode({ ack: option['chunk'] }))
     }

@@ -68,11 +68,14 @@ t.test('with --ack, a peer stopped and restarted mid-stream still ends with ever
   for (let i = 0; i < pieces; i++) {
     child.stdin.write(input.subarray(i * size, (i + 1) * size))
     await new Promise(resolve => setTimeout(resolve, 25))
+    // Stop the peer once it has taken events, and with a chunk of this piece's events received
+    // but not acknowledged: the stop then really is mid-stream, and that chunk's ack lost for certain.
+    if (i === 9) fluent.withholdAcks = true
     if (i === 10) {
-      // Stop the peer only once it has taken events, so the stop really is mid-stream.
-      for (let wait = 0; fluent.entries.length === 0 && wait < 200; wait++) await new Promise(resolve => setTimeout(resolve, 50))
+      for (let wait = 0; (fluent.entries.length === 0 || fluent.unacked === 0) && wait < 200; wait++) await new Promise(resolve => setTimeout(resolve, 50))
       beforeStop = fluent.entries.length
       await fluent.stop()
+      fluent.withholdAcks = false
     }
     if (i === 20) await fluent.start({ port })
   }
@@ -88,6 +91,7 @@ t.test('with --ack, a peer stopped and restarted mid-stream still ends with ever
   t.comment(`duplicates (sent again after a lost ack): ${got.length - unique.size}`)
   const stats = JSON.parse(stderr.trim().split('\n').pop() as string) as { output: { delivered: number, retries: number } }
   t.equal(stats.output.delivered, expected.length, 'every event counted delivered once by netfilter')
+  t.ok(fluent.unacked > 0, `the peer left ${fluent.unacked} chunks unacknowledged at its stop`)
   t.ok(stats.output.retries > 0, `retries counted (${stats.output.retries})`)
 })
 
