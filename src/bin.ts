@@ -15,20 +15,11 @@ import { EventEmitter } from 'node:events'
 import { UsageError, parseCommandLine, type Settings } from './cli/options.js'
 import { HELP } from './cli/help.js'
 import { packageFile } from './package-files.js'
+import { unreadable } from './cli/unreadable.js'
 
 function fail (status: number, message: string): never {
   process.stderr.write(`netfilter: ${message}\n`)
   process.exit(status)
-}
-
-function readable (file: string): void {
-  if (file === '-') return
-  try {
-    accessSync(file, constants.R_OK)
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException
-    fail(2, `cannot read ${file}: ${e.code ?? e.message}`)
-  }
 }
 
 /**
@@ -92,7 +83,12 @@ async function main (): Promise<void> {
     process.stdout.write(`netfilter ${pkg.version}\n`)
     return
   }
-  if (!settings.follow) settings.files.forEach(readable)
+  if (!settings.follow) {
+    for (const file of settings.files) {
+      const problem = unreadable(file)
+      if (problem !== null) fail(2, problem)
+    }
+  }
   else await checkFollow(settings)
 
   // V8 runs a function in its interpreter until the function has been called for a while, then

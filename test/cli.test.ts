@@ -71,6 +71,13 @@ t.test('an unreadable input file exits 2 naming it, before any output', async t 
   t.equal(r.stdout, '')
 })
 
+t.test('a directory given as the input exits 2 naming it, before any output', async t => {
+  const r = await runCli([EXAMPLE, tmp])
+  t.equal(r.status, 2, r.stderr)
+  t.match(r.stderr, `cannot read ${tmp}: a directory`)
+  t.equal(r.stdout, '')
+})
+
 t.test('a file, stdin and "-" give the same events', async t => {
   const fromFile = await runCli([EXAMPLE])
   const fromStdin = await runCli([], example)

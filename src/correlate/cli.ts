@@ -3,7 +3,7 @@
  * writes the records and the summary. In: argv after the subcommand. Out: the exit status (0 done,
  * 1 read/write error, 2 bad option or unreadable file). Everything else is in the pure modules.
  */
-import { accessSync, constants, createWriteStream, writeFileSync } from 'node:fs'
+import { createWriteStream, writeFileSync } from 'node:fs'
 import type { Writable } from 'node:stream'
 import { emptyFlowLogStats, FlowLogParser, type ParsedLine } from './flow-log.js'
 import { parseEventLine, type ParsedEvent } from './host-events.js'
@@ -14,6 +14,7 @@ import { CORRELATE_HELP, parseCorrelateArgs, UsageError, type CorrelateSettings 
 import { flowToOcsf, hostOnlyToOcsf } from './ocsf.js'
 import { flowOut, hostOnlyOut } from './records.js'
 import { SummaryBuilder } from './summary.js'
+import { unreadable } from '../cli/unreadable.js'
 
 export interface CorrelateIo {
   stdin: NodeJS.ReadableStream
@@ -77,17 +78,6 @@ class Output {
   }
 }
 
-function readable (file: string): string | null {
-  if (file === '-') return null
-  try {
-    accessSync(file, constants.R_OK)
-    return null
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException
-    return `cannot read ${file}: ${e.code ?? e.message}`
-  }
-}
-
 export async function correlate (argv: string[], io: CorrelateIo): Promise<number> {
   const fail = (status: number, message: string): number => {
     io.stderr.write(`netfilter correlate: ${message}\n`)
@@ -109,7 +99,7 @@ export async function correlate (argv: string[], io: CorrelateIo): Promise<numbe
     throw err
   }
   for (const file of [s.events, ...s.flows]) {
-    const problem = readable(file)
+    const problem = unreadable(file)
     if (problem !== null) return fail(2, problem)
   }
 

@@ -5,6 +5,7 @@
  */
 import t from 'tap'
 import { readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { gzipSync } from 'node:zlib'
 import { jsonLines, runCli, schemaErrors } from '../helpers/filter.js'
 import type { FlowOut, HostOnlyOut } from '../../src/correlate/records.js'
@@ -93,6 +94,7 @@ t.test('bad options and unreadable files exit 2 with a message; --help exits 0',
     [['--host-ip', HOST, '--flow-format', '${a b}', '--flows', flowFile], /--flow-format/],
     [['--host-ip', HOST, '--vpc-cidr', '10.0.0.1', '--flows', flowFile], /--vpc-cidr/],
     [['--host-ip', HOST, '--flows', '/nonexistent.log'], /cannot read \/nonexistent.log/],
+    [['--host-ip', HOST, '--flows', tmpdir()], /cannot read .*: a directory/],
     [['--host-ip', HOST, '--frobnicate', '--flows', flowFile], /frobnicate/],
     [['--host-ip', HOST, '--flows', '-'], /both be standard input/]
   ]
