@@ -6,7 +6,7 @@
 import { LineSplitter } from './lines/line-splitter.js'
 import { latin1 } from './lines/latin1.js'
 import {
-  HEADER_FOREIGN, HEADER_OK, KIND_OTHER, KIND_EOE, KIND_PROCTITLE, KIND_SYSCALL, RecordHeader, scanHeader
+  HEADER_FOREIGN, HEADER_OK, KIND_OTHER, KIND_EOE, KIND_PROCTITLE, KIND_SYSCALL, RecordHeader, isInterpretedRecord, scanHeader
 } from './records/header.js'
 import { SyscallId, readSyscallId } from './records/syscall-id.js'
 import { callClass, mayBeNetwork, wholeWith } from './selection/socket-calls.js'
@@ -96,6 +96,8 @@ export class NetFilter {
   #records = 0
   #kept = 0
   #malformed = 0
+  /** Malformed lines in the form `ausearch -i` prints (isInterpretedRecord). */
+  #interpreted = 0
   #foreign = 0
   #decodeErrors = 0
   readonly #dropped: Record<DropReason, number>
@@ -154,6 +156,11 @@ export class NetFilter {
     return this.#assembler.inflight
   }
 
+  /** Lines that were records as `ausearch -i` prints them, which are counted malformed. */
+  get interpretedLines (): number {
+    return this.#interpreted
+  }
+
   /** Complete lines read so far (for --confirm's one OK per line). */
   get linesRead (): number {
     return this.#lines + this.#splitter.overlong
@@ -187,7 +194,10 @@ export class NetFilter {
     const r = scanHeader(buf, start, end, h, view)
     if (r !== HEADER_OK) {
       if (r === HEADER_FOREIGN) this.#foreign++
-      else this.#malformed++
+      else {
+        this.#malformed++
+        if (isInterpretedRecord(buf, start, end)) this.#interpreted++
+      }
       return
     }
     this.#records++

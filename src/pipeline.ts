@@ -218,6 +218,26 @@ function isLive (stdin: Readable & { fd?: number }): boolean {
   return !isRegularFile(stdin.fd ?? 0)
 }
 
+/**
+ * Said once at the end when lines were read and none was an audit record (an empty input says
+ * nothing): the output is then empty, and the wrong input (`ausearch -i`'s text, another program's
+ * log) must not pass for a quiet host.
+ */
+function noRecordWarning (s: Stats, interpreted: number): string | null {
+  if (s.records > 0 || s.malformed + s.foreign === 0) return null
+  const one = s.lines === 1
+  const none = one ? 'the one line read is not an audit record' : `none of the ${s.lines} lines read is an audit record`
+  if (interpreted > 0) {
+    const which = one ? 'it is a record' : `${interpreted} are records`
+    return `${none} in auditd's raw form: ${which} as \`ausearch -i\` prints them, with their values interpreted, which netfilter does not read; use \`ausearch --raw\` instead`
+  }
+  if (s.malformed > 0) {
+    const which = one ? 'it starts' : `${s.malformed} start`
+    return `${none}: ${which} like one but could not be read (counted as malformed in --stats)`
+  }
+  return `${none} (type=… msg=audit(…): …): is this an audit log?`
+}
+
 export type Format = 'native' | 'ecs' | 'ocsf'
 
 export interface RunOptions extends FilterOptions {
@@ -430,6 +450,8 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
   // after a restart, from a position saved at a line's end.
   if (aborted()) filter.dropPartialLine()
   filter.end()
+  const unread = noRecordWarning(filter.stats(), filter.interpretedLines)
+  if (unread !== null) warn(unread)
   await sink.end()
   // A clean stop: everything read has been completed and written, so the last position is exact.
   if (state !== null && position !== null && !failed()) await state.close(position)

@@ -3,11 +3,11 @@
  * a reader that goes away, live input and signals. Runs the built dist/bin.js.
  */
 import t from 'tap'
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { gzipSync } from 'node:zlib'
-import { BIN, ROOT, assertSchemaValid, jsonLines, runCli } from './helpers/filter.js'
+import { BIN, ROOT, assertSchemaValid, jsonLines, runCli, skipLoudly } from './helpers/filter.js'
 import { HELP } from '../src/cli/help.js'
 
 const EXAMPLE = `${ROOT}examples/audit.log`
@@ -107,6 +107,48 @@ t.test('an event split across two files (audit.log.1 then audit.log) is one even
   t.equal(events.length, 1)
   t.same(events[0]?.process.argv, ['python3', '-c', 'print(1)\n'], 'PROCTITLE from the second file joined the event')
   t.same(events[0]?.remote, { ip: '127.0.0.1', port: 3000 })
+})
+
+t.test('input with no audit record in it: no events, and one warning that says what the input looked like', async t => {
+  // ausearch -i's form: the stamp as a date, the values interpreted (from ausearch 3.0.9).
+  const interpreted = [
+    '----',
+    'type=PROCTITLE msg=audit(11/25/26 21:07:09.922:95889) : proctitle=/usr/bin/env bash /root/.pyenv/shims/python3 traffic.py ',
+    'type=SOCKADDR msg=audit(11/25/26 21:07:09.922:95889) : saddr={ saddr_fam=inet laddr=127.0.0.1 lport=0 } ',
+    'type=SYSCALL msg=audit(11/25/26 21:07:09.922:95889) : arch=x86_64 syscall=bind success=yes exit=0 a0=0x3 a1=0x7fff0f885410 a2=0x10 a3=0x0 items=0 ppid=18118 pid=18199 auid=unset uid=root comm=python3 exe=/usr/bin/python3.11 key=net_bind '
+  ].join('\n') + '\n'
+  const cases: Array<[string, string, RegExp]> = [
+    ['ausearch -i output', interpreted, /none of the 4 lines read is an audit record in auditd's raw form: 3 are records as `ausearch -i` prints them.*use `ausearch --raw`/],
+    ['another program\'s log', 'Nov 25 21:08:21 vm sshd[812]: Accepted publickey for root\n', /the one line read is not an audit record \(type=… msg=audit\(…\): …\): is this an audit log\?/],
+    ['broken records', 'type=SYSCALL msg=audit(garbage\ntype=SOCKADDR msg=audit(1.2\n', /none of the 2 lines read is an audit record: 2 start like one but could not be read/]
+  ]
+  for (const [what, input, warning] of cases) {
+    const r = await runCli([], input)
+    t.equal(r.status, 0, `${what}: exit 0`)
+    t.equal(r.stdout, '', `${what}: no events`)
+    t.match(r.stderr, warning, `${what}: ${r.stderr.trim()}`)
+    t.equal(r.stderr.trim().split('\n').length, 1, `${what}: one line`)
+  }
+  t.equal((await runCli([], '')).stderr, '', 'an empty input says nothing')
+  const someBroken = readFileSync(EXAMPLE, 'utf8') + 'type=SYSCALL msg=audit(garbage\nnot a record\n'
+  const r = await runCli(['--stats'], someBroken)
+  t.equal(jsonLines(r.stdout).length, 41, 'a log with a few bad lines gives its events')
+  t.notMatch(r.stderr, /audit record/, 'and no warning: the bad lines are counted in --stats')
+})
+
+t.test('ausearch -i output of a real log gets the warning; the same log through ausearch --raw gives its events', async t => {
+  const ausearch = '/usr/sbin/ausearch'
+  if (!existsSync(ausearch)) {
+    skipLoudly(t, `${ausearch} is not installed (Debian's auditd; scripts/install-test-deps.sh installs it)`)
+    return
+  }
+  const run = (args: string[]): string => execFileSync(ausearch, ['--input', EXAMPLE, ...args], { encoding: 'utf8' })
+  const interpreted = await runCli([], run(['-i']))
+  t.equal(interpreted.stdout, '', 'no events from the interpreted text')
+  t.match(interpreted.stderr, /ausearch --raw/)
+  const raw = await runCli([], run(['--raw']))
+  t.equal(raw.stdout, (await runCli([EXAMPLE])).stdout, 'from --raw, the events of the log itself')
+  t.equal(raw.stderr, '')
 })
 
 t.test('--stats prints a JSON summary to stderr', async t => {

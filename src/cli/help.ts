@@ -15,7 +15,8 @@ dropped and counted.
 FILE is an audit log (plain or .gz); none or "-" reads standard input. Input may
 be auditd's log (RAW or ENRICHED), an auditd plugin stream (with EOE records),
 lines with a node= prefix, syslog- or journal-wrapped records, or the kernel's
-numeric form ("audit: type=1306 audit(…): saddr=…"). Other lines are skipped.
+numeric form ("audit: type=1306 audit(…): saddr=…"). Other lines are skipped
+(for \`ausearch -i\` output, use \`ausearch --raw\` instead).
 
 Selection and filters (lists: repeat the flag or separate values with commas;
 --exe patterns only by repeating the flag, as globs may hold commas):

@@ -326,3 +326,15 @@ function parseDigits (buf: Uint8Array, s: number, e: number): number {
   }
   return n
 }
+
+/**
+ * A record as `ausearch -i` prints it: msg=audit(11/25/26 21:07:09.922:95888), its fields already
+ * interpreted (syscall names, decoded addresses, user names). netfilter does not read that form,
+ * whose raw values are gone, but recognises it so the command can say what to run instead.
+ * For lines the scan found malformed only: it makes a string.
+ */
+const INTERPRETED_STAMP = /msg=audit\(\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4} \d{1,2}:\d\d:\d\d\.\d+:\d+\)/
+
+export function isInterpretedRecord (buf: Buffer, start: number, end: number): boolean {
+  return INTERPRETED_STAMP.test(buf.toString('latin1', start, end))
+}
