@@ -13,7 +13,7 @@ import { Correlator } from './join.js'
 import { CORRELATE_HELP, parseCorrelateArgs, UsageError, type CorrelateSettings } from './options.js'
 import { flowToOcsf, hostOnlyToOcsf } from './ocsf.js'
 import { flowOut, hostOnlyOut } from './records.js'
-import { SummaryBuilder } from './summary.js'
+import { SummaryBuilder, type Summary } from './summary.js'
 import { unreadable } from '../cli/unreadable.js'
 
 export interface CorrelateIo {
@@ -38,14 +38,33 @@ async function * flowLines (s: CorrelateSettings, io: CorrelateIo, stats: Return
   }
 }
 
-async function * eventLines (s: CorrelateSettings, io: CorrelateIo, summary: SummaryBuilder): AsyncGenerator<TimedEvent> {
+/** What the event input held besides events, for noEventWarning. */
+interface EventInputSeen { auditRecords: boolean }
+
+/** An audit record, where netfilter's output was expected: the raw log given to correlate. */
+const AUDIT_RECORD = /\btype=\w+ msg=audit\(/
+
+async function * eventLines (s: CorrelateSettings, io: CorrelateIo, summary: SummaryBuilder, seen: EventInputSeen): AsyncGenerator<TimedEvent> {
   let seq = 0
   for await (const { text } of readLines(s.events, io.stdin)) {
     if (text.trim() === '') continue
     summary.eventLine()
     const parsed = parseEventLine(text, seq++)
+    if (parsed.kind === 'bad' && !seen.auditRecords && AUDIT_RECORD.test(text)) seen.auditRecords = true
     yield { parsed, at: parsed.kind === 'traffic' ? parsed.event.t : -Infinity }
   }
+}
+
+/**
+ * Said on stderr when event lines were read and none was one of netfilter's events: every flow
+ * would then be unattributed for want of events, not of processes. Null otherwise.
+ */
+function noEventWarning (events: Summary['events'], seen: EventInputSeen): string | null {
+  const bad = Object.values(events.bad).reduce((sum, n) => sum + n, 0)
+  if (events.lines === 0 || bad < events.lines) return null
+  const none = `none of the ${events.lines} lines of --events is an event of netfilter's native output`
+  if (seen.auditRecords) return `${none}: they hold audit records; run the log through netfilter first (netfilter audit.log > events.jsonl), and give correlate its output`
+  return `${none} (${Object.entries(events.bad).map(([why, n]) => `${why} ${n}`).join(', ')}); --events takes what netfilter writes with --format native`
 }
 
 /** Buffers output lines and writes them in chunks, waiting when the reader is slow. */
@@ -122,7 +141,8 @@ export async function correlate (argv: string[], io: CorrelateIo): Promise<numbe
   correlator.knowInterfaces(s.interfaceIds)
 
   const flows = flowLines(s, io, flowStats)
-  const events = eventLines(s, io, summary)
+  const seen: EventInputSeen = { auditRecords: false }
+  const events = eventLines(s, io, summary, seen)
   try {
     // A merge by time: the input whose next item is earlier goes first, so each holds only what
     // the other's window still needs (lines with no time go as soon as they are read).
@@ -166,7 +186,10 @@ export async function correlate (argv: string[], io: CorrelateIo): Promise<numbe
   await out.flush(true)
   if (s.output !== null) await new Promise<void>(resolve => sink.end(resolve))
 
-  const text = JSON.stringify(summary.build(flowStats, correlator.stats, host.learnedIps)) + '\n'
+  const built = summary.build(flowStats, correlator.stats, host.learnedIps)
+  const unread = noEventWarning(built.events, seen)
+  if (unread !== null) io.stderr.write(`netfilter correlate: ${unread}\n`)
+  const text = JSON.stringify(built) + '\n'
   if (s.summary !== null) {
     try {
       writeFileSync(s.summary, text)

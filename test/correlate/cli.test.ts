@@ -43,6 +43,26 @@ t.test('events on stdin, flows from a file: every host flow attributed or explai
   t.same(s.top_unattributed, [{ direction: 'inbound', remote_ip: '192.0.2.9', remote_port: 5000, protocol: 6, flows: 1, packets: 10, bytes: 1000 }])
 })
 
+t.test('--events with no event of netfilter\'s native output in it: one warning before the summary, saying what was given', async t => {
+  const flowFile = tempFile(flows)
+  const audit = readFileSync(new URL('../../examples/audit.log', import.meta.url), 'utf8')
+  const ecs = (await runCli(['--format', 'ecs'], audit)).stdout
+  const cases: Array<[string, string, RegExp]> = [
+    ['the audit log itself', audit, /none of the 127 lines of --events is an event of netfilter's native output: they hold audit records; run the log through netfilter first/],
+    ['netfilter\'s ECS output', ecs, /none of the 41 lines of --events is an event of netfilter's native output \(not_an_event 41\); --events takes what netfilter writes with --format native/]
+  ]
+  for (const [what, input, warning] of cases) {
+    const r = await runCorrelate(['--host-ip', HOST, '--flows', flowFile], input)
+    t.equal(r.status, 0, what)
+    const lines = r.stderr.trim().split('\n')
+    t.equal(lines.length, 2, `${what}: a warning, then the summary`)
+    t.match(lines[0], warning, `${what}: ${lines[0] ?? ''}`)
+    t.ok(r.summary !== null, `${what}: the summary still comes`)
+  }
+  const ok = await runCorrelate(['--host-ip', HOST, '--flows', flowFile], events)
+  t.equal(ok.stderr.trim().split('\n').length, 1, 'events with a few bad lines among them: the summary alone')
+})
+
 t.test('--events FILE, gzip flow files split in two, positional flow files, --output and --summary files', async t => {
   const lines = flows.split('\n')
   const first = tempFile(gzipSync(lines.slice(0, 3).join('\n') + '\n'), '.log.gz')
