@@ -30,7 +30,10 @@ async function checkFollow (settings: Settings): Promise<void> {
   const file = settings.files[0] ?? '-'
   try {
     accessSync(file, constants.R_OK)
-    if (statSync(file).isDirectory()) fail(2, `cannot follow ${file}: a directory`)
+    const st = statSync(file)
+    if (st.isDirectory()) fail(2, `cannot follow ${file}: a directory`)
+    // Following reads a file again from where it stopped as it grows; a pipe cannot be read again.
+    if (!st.isFile()) fail(2, `cannot follow ${file}: not a regular file (a named pipe is read as it comes without --follow)`)
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     if (e.code !== 'ENOENT') fail(2, `cannot read ${file}: ${e.code ?? e.message}`)

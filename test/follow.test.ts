@@ -7,7 +7,7 @@
  * polling.
  */
 import t from 'tap'
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { BIN, ROOT, jsonLines, runCli, runFilter } from './helpers/filter.js'
@@ -264,6 +264,8 @@ t.test('bad uses of --follow exit 2 with a message', async t => {
   const dir = logDir()
   const log = `${dir}/audit.log`
   writeFileSync(log, batch(0))
+  const fifo = `${dir}/audit.fifo`
+  execFileSync('mkfifo', [fifo])
   const cases: ReadonlyArray<readonly [string[], RegExp]> = [
     [['--follow'], /--follow: give exactly one FILE/],
     [['--follow', '-'], /--follow: give exactly one FILE/],
@@ -274,7 +276,8 @@ t.test('bad uses of --follow exit 2 with a message', async t => {
     [['--follow', '--poll-interval', '0', log], /--poll-interval/],
     [['--follow', '--state', `${dir}/no-such-dir/s.json`, log], /--state: cannot write .*no-such-dir.*ENOENT/],
     [['--follow', '--state', dir, log], /--state: .* is not a regular file/],
-    [['--follow', dir], /cannot follow .*: a directory/]
+    [['--follow', dir], /cannot follow .*: a directory/],
+    [['--follow', fifo], /cannot follow .*: not a regular file \(a named pipe is read as it comes without --follow\)/]
   ]
   for (const [args, message] of cases) {
     const r = await runCli(args)
