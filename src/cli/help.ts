@@ -94,7 +94,8 @@ Following a file (tail -F, for Fluent Bit's exec input or a service of its own):
                           to its end first) and truncation; a FILE that does not
                           exist yet is waited for. Starts at the end of FILE;
                           events complete after --idle-timeout, as on a live
-                          stream. Not with --confirm or standard input.
+                          stream. Not with --confirm, standard input or a named
+                          pipe (a pipe is read as it comes without --follow).
   --from-start            with --follow: begin at the start of FILE, not its end
   --state FILE            with --follow: save the read position in FILE (JSON,
                           replaced atomically) whenever every event read so far
