@@ -232,8 +232,8 @@ function noRecordWarning (s: Stats, interpreted: number): string | null {
     return `${none} in auditd's raw form: ${which} as \`ausearch -i\` prints them, with their values interpreted, which netfilter does not read; use \`ausearch --raw\` instead`
   }
   if (s.malformed > 0) {
-    const which = one ? 'it starts' : `${s.malformed} start`
-    return `${none}: ${which} like one but could not be read (counted as malformed in --stats)`
+    const which = one ? 'it is' : `${s.malformed} are`
+    return `${none}: ${which} broken or longer than --max-line-bytes (counted as malformed in --stats)`
   }
   return `${none} (type=… msg=audit(…): …): is this an audit log?`
 }
