@@ -148,6 +148,8 @@ async function main (): Promise<void> {
   finished = true
   if (settings.stats) process.stderr.write(JSON.stringify(result.stats) + '\n')
   if (result.outputError !== null) fail(1, `output error: ${result.outputError.message}`)
+  // Each read error was said as it happened (run's warn); the status says the run failed.
+  if (result.readError !== null) process.exit(1)
   // Input may still be open (a closed reader stops us early); nothing more is to be read.
   process.exit(0)
 }

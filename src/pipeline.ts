@@ -285,6 +285,11 @@ export interface RunResult {
   outputClosed: boolean
   /** An output error (ENOSPC, undelivered events, …): the run failed. */
   outputError: Error | null
+  /**
+   * The first input that could not be read to its end (a truncated gzip file, EIO): the run failed,
+   * but what was read of it and the inputs after it were still completed and written.
+   */
+  readError: Error | null
 }
 
 /**
@@ -360,6 +365,15 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
     })
   }
 
+  // As cat does: an input that cannot be read to its end is reported at once and fails the run, and
+  // the inputs after it are still read, so that nothing readable is lost for one bad file.
+  let readError: Error | null = null
+  const readFailed = (file: string, err: unknown): void => {
+    const error = new Error(`${file === '-' ? 'standard input' : file}: ${(err as Error).message}`)
+    readError ??= error
+    warn(`read error: ${error.message}`)
+  }
+
   let timer: NodeJS.Timeout | null = null
   const idleMs = opts.idleTimeoutMs
   const sweep = (): void => {
@@ -422,17 +436,29 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
     } else {
       for (const file of opts.files) {
         if (aborted() || failed()) break
-        const input = await open(file, io.stdin, signal)
+        let input: Input
+        try {
+          input = await open(file, io.stdin, signal)
+        } catch (err) {
+          readFailed(file, err)
+          continue
+        }
+        let broken = false
         try {
           await feed(input.chunks, idleMs > 0 && input.live)
         } catch (err) {
-          if (!(aborted() && (err as Error).name === 'AbortError')) throw err
+          if (!(aborted() && (err as Error).name === 'AbortError')) {
+            readFailed(file, err)
+            broken = true
+          }
         } finally {
           input.close()
         }
         const linesBefore = filter.linesRead
-        // Stopped by a signal, the input did not end: its last partial line is dropped below.
-        if (!aborted()) filter.endOfFile()
+        // A read error cut the input short: its last partial line was never read whole, so it is
+        // dropped, not read as a record cut short. Stopped by a signal, it is dropped below.
+        if (broken) filter.dropPartialLine()
+        else if (!aborted()) filter.endOfFile()
         if (confirm !== null && filter.linesRead > linesBefore) {
           sink.flush()
           await sink.settled()
@@ -455,5 +481,5 @@ export async function run (opts: RunOptions, io: RunIO): Promise<RunResult> {
   await sink.end()
   // A clean stop: everything read has been completed and written, so the last position is exact.
   if (state !== null && position !== null && !failed()) await state.close(position)
-  return { stats: stats(), outputClosed: sink.closed && sink.error === null, outputError: sink.error }
+  return { stats: stats(), outputClosed: sink.closed && sink.error === null, outputError: sink.error, readError }
 }

@@ -6,8 +6,8 @@ import t from 'tap'
 import { execFileSync, spawn } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { gzipSync } from 'node:zlib'
-import { BIN, ROOT, assertSchemaValid, jsonLines, runCli, skipLoudly } from './helpers/filter.js'
+import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib'
+import { BIN, ROOT, assertSchemaValid, exampleCopies, jsonLines, runCli, skipLoudly } from './helpers/filter.js'
 import { HELP } from '../src/cli/help.js'
 
 const EXAMPLE = `${ROOT}examples/audit.log`
@@ -96,6 +96,27 @@ t.test('gzip input is decompressed, from a file or from stdin', async t => {
   const plain = await runCli([EXAMPLE])
   t.equal((await runCli([gz])).stdout, plain.stdout, 'file.gz')
   t.equal((await runCli([], gzipSync(example))).stdout, plain.stdout, 'gzip on stdin')
+})
+
+t.test('a truncated gzip file: what was read of it is completed and written, the files after it are read, exit 1 naming it', async t => {
+  // Its events have no PROCTITLE, so none is whole: all are still in flight when the read fails.
+  const text = exampleCopies(3).split('\n').filter(l => !l.startsWith('type=PROCTITLE ')).join('\n')
+  const whole = gzipSync(text)
+  const cut = whole.subarray(0, Math.floor(whole.length * 0.6))
+  const truncated = `${tmp}/truncated.log.gz`
+  writeFileSync(truncated, cut)
+  const after = `${tmp}/after.log`
+  writeFileSync(after, exampleCopies(1, 7))
+  const r = await runCli(['--stats', truncated, after])
+  t.equal(r.status, 1, 'the run failed')
+  t.match(r.stderr, `read error: ${truncated}: unexpected end of file`, 'named, with what went wrong')
+  // What the lines read whole give, then the next file's: the line the error cut in two is not read.
+  const readable = gunzipSync(cut, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString('latin1')
+  const lines = readable.slice(0, readable.lastIndexOf('\n') + 1)
+  const expected = await runCli([], lines + exampleCopies(1, 7))
+  t.ok(jsonLines(expected.stdout).length > 41, `${jsonLines(expected.stdout).length} events expected`)
+  t.equal(r.stdout, expected.stdout, 'every event of the lines read, and of the file after, byte for byte')
+  t.match(r.stderr, /"inflight":0/, 'nothing left in flight')
 })
 
 t.test('an event split across two files (audit.log.1 then audit.log) is one event', async t => {
