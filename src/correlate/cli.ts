@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream'
 import { emptyFlowLogStats, FlowLogParser, type ParsedLine } from './flow-log.js'
 import { parseEventLine, type ParsedEvent } from './host-events.js'
 import { HostIdentity, HostIdentityError } from './host.js'
-import { readLines } from './inputs.js'
+import { readLines, type NumberedLine } from './inputs.js'
 import { Correlator } from './join.js'
 import { CORRELATE_HELP, parseCorrelateArgs, UsageError, type CorrelateSettings } from './options.js'
 import { flowToOcsf, hostOnlyToOcsf } from './ocsf.js'
@@ -26,11 +26,26 @@ export interface CorrelateIo {
 interface TimedFlow { parsed: ParsedLine, at: number }
 interface TimedEvent { parsed: ParsedEvent, at: number }
 
-async function * flowLines (s: CorrelateSettings, io: CorrelateIo, stats: ReturnType<typeof emptyFlowLogStats>): AsyncGenerator<TimedFlow> {
+/**
+ * The lines of one input. A read error (a truncated gzip file) ends it early: it is said at once and
+ * kept for the exit status, and the join goes on with what was read and with the other inputs, so
+ * that one bad file loses nothing of the rest (as netfilter itself does).
+ */
+async function * linesOf (file: string, io: CorrelateIo, failures: string[]): AsyncGenerator<NumberedLine> {
+  try {
+    yield * readLines(file, io.stdin)
+  } catch (err) {
+    const message = `${file === '-' ? 'standard input' : file}: ${(err as Error).message}`
+    failures.push(message)
+    io.stderr.write(`netfilter correlate: read error: ${message}\n`)
+  }
+}
+
+async function * flowLines (s: CorrelateSettings, io: CorrelateIo, stats: ReturnType<typeof emptyFlowLogStats>, failures: string[]): AsyncGenerator<TimedFlow> {
   for (const file of s.flows) {
     // A header or --flow-format applies within one file: each S3 object starts with its own header.
     const parser = new FlowLogParser(file, stats, s.flowFormat)
-    for await (const { text, line } of readLines(file, io.stdin)) {
+    for await (const { text, line } of linesOf(file, io, failures)) {
       const parsed = parser.parse(text, line)
       const at = parsed.kind === 'flow' && parsed.flow.start !== null ? parsed.flow.start * 1000 : -Infinity
       yield { parsed, at }
@@ -44,9 +59,9 @@ interface EventInputSeen { auditRecords: boolean }
 /** An audit record, where netfilter's output was expected: the raw log given to correlate. */
 const AUDIT_RECORD = /\btype=\w+ msg=audit\(/
 
-async function * eventLines (s: CorrelateSettings, io: CorrelateIo, summary: SummaryBuilder, seen: EventInputSeen): AsyncGenerator<TimedEvent> {
+async function * eventLines (s: CorrelateSettings, io: CorrelateIo, summary: SummaryBuilder, seen: EventInputSeen, failures: string[]): AsyncGenerator<TimedEvent> {
   let seq = 0
-  for await (const { text } of readLines(s.events, io.stdin)) {
+  for await (const { text } of linesOf(s.events, io, failures)) {
     if (text.trim() === '') continue
     summary.eventLine()
     const parsed = parseEventLine(text, seq++)
@@ -140,9 +155,10 @@ export async function correlate (argv: string[], io: CorrelateIo): Promise<numbe
   })
   correlator.knowInterfaces(s.interfaceIds)
 
-  const flows = flowLines(s, io, flowStats)
+  const failures: string[] = []
+  const flows = flowLines(s, io, flowStats, failures)
   const seen: EventInputSeen = { auditRecords: false }
-  const events = eventLines(s, io, summary, seen)
+  const events = eventLines(s, io, summary, seen, failures)
   try {
     // A merge by time: the input whose next item is earlier goes first, so each holds only what
     // the other's window still needs (lines with no time go as soon as they are read).
@@ -202,7 +218,8 @@ export async function correlate (argv: string[], io: CorrelateIo): Promise<numbe
   const broken = out.broken as NodeJS.ErrnoException | null
   // A reader that went away (| head) is not an error, as for netfilter itself.
   if (broken !== null && broken.code !== 'EPIPE') return fail(1, `output error: ${broken.message}`)
-  return 0
+  // Each read error was said when it happened (linesOf).
+  return failures.length > 0 ? 1 : 0
 }
 
 export async function main (argv: string[]): Promise<number> {

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { gzipSync } from 'node:zlib'
+import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib'
 import { jsonLines, runCli, schemaErrors } from '../helpers/filter.js'
 import type { FlowOut, HostOnlyOut } from '../../src/correlate/records.js'
 import { connection, eventsText, flowsText, HOST, PEER, runCorrelate, T0, tempFile } from './helpers.js'
@@ -61,6 +61,31 @@ t.test('--events with no event of netfilter\'s native output in it: one warning 
   }
   const ok = await runCorrelate(['--host-ip', HOST, '--flows', flowFile], events)
   t.equal(ok.stderr.trim().split('\n').length, 1, 'events with a few bad lines among them: the summary alone')
+})
+
+t.test('a truncated gzip flow file: its flows read whole and the next file\'s are joined, the summary comes, exit 1 naming it', async t => {
+  // 300 connections, each with its two flow records and its host event.
+  const specs = Array.from({ length: 300 }, (_, i) => ({ t: T0 + i + 0.5, pid: 1000 + i, remote: { ip: PEER, port: 1000 + i } }))
+  const hostEvents = eventsText(specs)
+  const flowText = flowsText(specs.flatMap((_, i) => connection({ sport: 40000 + i, dport: 1000 + i, start: T0 + i, end: T0 + i + 2 })))
+  const gz = gzipSync(flowText)
+  const cut = gz.subarray(0, Math.floor(gz.length / 2))
+  const truncated = tempFile(cut, '.log.gz')
+  const readable = gunzipSync(cut, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString('latin1')
+  const whole = readable.slice(0, readable.lastIndexOf('\n') + 1)
+  const linesRead = whole.split('\n').length - 2 // the header and the final empty string
+  t.ok(linesRead > 50 && linesRead < 550, `${linesRead} flow lines readable before the cut`)
+  const next = tempFile(flowsText([{ src: '192.0.2.7', dst: HOST, sport: 5555, dport: 22, start: T0 + 400, end: T0 + 401 }]))
+  const r = await runCli(['correlate', '--host-ip', HOST, '--events', tempFile(hostEvents), '--flows', truncated, next])
+  t.equal(r.status, 1, 'the run failed')
+  t.match(r.stderr, `netfilter correlate: read error: ${truncated}: unexpected end of file`)
+  const wholeFile = tempFile(whole)
+  const expected = await runCli(['correlate', '--host-ip', HOST, '--events', tempFile(hostEvents), '--flows', wholeFile, next])
+  t.equal(expected.status, 0)
+  // Each flow record names its file (flow.source): the truncated one where the expected run read the copy.
+  t.equal(r.stdout, expected.stdout.replaceAll(JSON.stringify(wholeFile), JSON.stringify(truncated)),
+    'the same records as the lines read whole give, with the next file\'s')
+  t.match(r.stderr.trim().split('\n').pop() ?? '', /^\{"record":"summary"/, 'the summary still comes')
 })
 
 t.test('--events FILE, gzip flow files split in two, positional flow files, --output and --summary files', async t => {
