@@ -62,9 +62,16 @@ async function main (): Promise<void> {
     return
   }
   // SIGTERM (auditd, rsyslog, systemd) and SIGINT: stop reading, then complete and write what was
-  // read. Installed first, so a signal that arrives during start-up is not fatal.
+  // read. Installed first, so a signal that arrives during start-up is not fatal. Kept installed:
+  // a SIGTERM repeated while the stop is under way (waiting for a --forward peer, say) would
+  // otherwise kill the process with what it still holds; a supervisor's SIGKILL is the hard stop.
+  // A second SIGINT (^C twice at a terminal) quits at once, status 130, as the user asked twice.
   const stop = new AbortController()
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stop.abort())
+  process.on('SIGTERM', () => stop.abort())
+  process.on('SIGINT', () => {
+    if (stop.signal.aborted) process.exit(130)
+    stop.abort()
+  })
   // SIGHUP (logrotate's postrotate, auditd's reload): reopen --output. SIGUSR1: statistics now.
   const control = new EventEmitter()
   process.on('SIGHUP', () => control.emit('reopen'))

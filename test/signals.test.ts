@@ -11,6 +11,7 @@ import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { gzipSync } from 'node:zlib'
 import { BIN, ROOT, exampleCopies, jsonLines, runCli } from './helpers/filter.js'
+import { ForwardPeer } from './helpers/forward-peer.js'
 
 const EXAMPLE = `${ROOT}examples/audit.log`
 const lines = readFileSync(EXAMPLE, 'utf8').split('\n').filter(l => l !== '')
@@ -207,6 +208,24 @@ t.test('SIGTERM with events in flight and the reader still open: all are written
   child.kill('SIGTERM')
   t.equal(await new Promise(resolve => child.on('close', resolve)), 0, stderr())
   t.equal(count(out), 42, 'every pending event completed and written')
+})
+
+t.test('a second SIGTERM while the stop waits for a forward peer does not cut it short: the peer comes back, every event arrives, exit 0', async t => {
+  const fluent = new ForwardPeer()
+  const port = await fluent.start({ port: 0 })
+  await fluent.stop() // the port is known, the peer is down
+  t.teardown(async () => await fluent.stop())
+  const { child, stderr } = start(t, ['--forward', `127.0.0.1:${port}`, '--forward-timeout', '30000', '--idle-timeout', '50'])
+  child.stdin.write(batch(0))
+  await until('the peer reported down', () => /retrying/.test(stderr()))
+  child.kill('SIGTERM')
+  await new Promise(resolve => setTimeout(resolve, 200))
+  child.kill('SIGTERM') // a supervisor's repeat, or an impatient operator
+  await new Promise(resolve => setTimeout(resolve, 200))
+  t.equal(child.exitCode ?? child.signalCode, null, 'still delivering after the second SIGTERM')
+  await fluent.start({ port })
+  t.equal(await new Promise(resolve => child.on('close', resolve)), 0, stderr())
+  t.equal(new Set(fluent.entries.map(e => e.record['event_id'])).size, 41, 'every event delivered')
 })
 
 t.test('SIGTERM while a large file is read: reading stops, what was read is completed and written, exit 0', async t => {

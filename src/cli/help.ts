@@ -127,8 +127,9 @@ were not seen, transport is null and transport_hint may carry a guess from the
 port or the call (accept implies a connection-oriented socket).
 
 Signals: SIGTERM/SIGINT stop reading, complete pending events, deliver them (and
-with --follow --state save the position) and exit 0; SIGHUP reopens --output;
-SIGUSR1 prints the --stats summary to stderr.
+with --follow --state save the position) and exit 0; a repeated SIGTERM does not
+cut that short, a second SIGINT quits at once (status 130); SIGHUP reopens
+--output; SIGUSR1 prints the --stats summary to stderr.
 
 Exit status: 0 on success (also when the reader of stdout goes away early),
 1 on a read or output error (or events left undelivered at --forward-timeout),
