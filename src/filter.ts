@@ -67,8 +67,12 @@ export interface Stats {
   decode_errors: number
   /** Events still waiting for their last record. */
   inflight: number
-  /** Kernel serials that never arrived (lost events) and numbering restarts, per node. */
-  sequence: { lost: number, resets: number, nodes: Array<{ node: string | null, lost: number, resets: number }> }
+  /**
+   * Kernel serials that never arrived (lost events) and numbering restarts, per node. Past
+   * MAX_NODES nodes, those with nothing in flight are forgotten (forgotten_nodes, only then); their
+   * counts stay in the totals.
+   */
+  sequence: { lost: number, resets: number, nodes: Array<{ node: string | null, lost: number, resets: number }>, forgotten_nodes?: number }
   /** Sockets whose state (transport, bound address) is remembered. */
   sockets: number
 }
@@ -256,11 +260,14 @@ export class NetFilter {
 
   #sequence (): Stats['sequence'] {
     const nodes = this.#assembler.sequence().map(n => ({ node: n.node, lost: n.lost + n.pending, resets: n.resets }))
-    return {
-      lost: nodes.reduce((sum, n) => sum + n.lost, 0),
-      resets: nodes.reduce((sum, n) => sum + n.resets, 0),
+    const forgotten = this.#assembler.forgotten
+    const totals = {
+      lost: nodes.reduce((sum, n) => sum + n.lost, forgotten.lost),
+      resets: nodes.reduce((sum, n) => sum + n.resets, forgotten.resets),
       nodes
     }
+    // Only when it happened (more than MAX_NODES nodes): their counts are in the totals above.
+    return forgotten.nodes === 0 ? totals : { ...totals, forgotten_nodes: forgotten.nodes }
   }
 
   #complete (ev: PendingEvent, _why: CompletionReason): void {

@@ -6,6 +6,7 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { NetFilter, type Stats } from '../src/filter.js'
+import { MAX_NODES } from '../src/events/assembler.js'
 import type { NetworkEvent } from '../src/events/network-event.js'
 import { ROOT, runFilter } from './helpers/filter.js'
 
@@ -238,6 +239,38 @@ type=SOCKADDR msg=audit(1332418176.253:12369): saddr=02000050C0A8000100000000000
   t.same(events.map(e => [e.syscall, e.fd, e.socketcall]), [['socket', 3, true], ['connect', 3, true]])
   t.equal(stats.dropped.unix, 1)
   t.equal(events[1]?.transport, 'tcp', "the connect on fd 3 gets fd 3's transport")
+})
+
+t.test('a log merged from more hosts than MAX_NODES: every event out, node state bounded, the forgotten nodes\' losses still counted', async t => {
+  // Each host logs two socket() calls, whole at their PROCTITLE; its serials skip one (a lost
+  // event) between them, so every host has exactly one lost serial.
+  const hosts = MAX_NODES + 2000
+  const lines: string[] = []
+  for (let h = 0; h < hosts; h++) {
+    for (const serial of [10, 12]) {
+      lines.push(`node=h${h} type=SYSCALL ${id(serial)} arch=c000003e syscall=41 success=yes exit=3 a0=2 a1=1 a2=0 a3=0 ${PY(1000)} key="net_socket"`)
+      lines.push(`node=h${h} type=PROCTITLE ${id(serial)} ${PROCTITLE}`)
+    }
+  }
+  const { events, stats } = runFilter(lines.join('\n') + '\n')
+  t.equal(events.length, 2 * hosts, 'every event out')
+  t.equal(new Set(events.map(e => `${e.node ?? ''} ${e.event_id}`)).size, 2 * hosts, 'each once')
+  t.equal(stats.sequence.nodes.length, MAX_NODES, `state kept for ${MAX_NODES} nodes`)
+  t.equal(stats.sequence.forgotten_nodes, hosts - MAX_NODES, 'the rest forgotten, and said so')
+  t.equal(stats.sequence.lost, hosts, 'one lost serial per host, the forgotten ones included')
+  t.equal(runFilter(lines.slice(0, 8).join('\n') + '\n').stats.sequence.forgotten_nodes, undefined, 'no forgotten_nodes while none is')
+})
+
+t.test('with more nodes than events allowed in flight, each eviction takes the nodes in turn and every event comes out once', async t => {
+  // Never whole (no PROCTITLE), so every event waits; --max-inflight 64 evicts them, across nodes.
+  const lines: string[] = []
+  for (let h = 0; h < 5000; h++) {
+    lines.push(`node=n${h} type=SYSCALL ${id(7)} arch=c000003e syscall=41 success=yes exit=3 a0=2 a1=1 a2=0 a3=0 ${PY(1000)} key="net_socket"`)
+  }
+  const { events, stats } = runFilter(lines.join('\n') + '\n', { maxInflight: 64 })
+  t.equal(events.length, 5000, 'every event out')
+  t.equal(new Set(events.map(e => e.node)).size, 5000, 'each node\'s once')
+  t.equal(stats.evicted, 5000 - 64, 'all but the last 64 evicted to make room, the rest at the end')
 })
 
 t.test("auditd's own records (DAEMON_START, DAEMON_END) are not counted as lost kernel serials", async t => {

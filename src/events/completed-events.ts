@@ -12,7 +12,8 @@
  * share a slot, so a node that logs little costs little.
  */
 
-const FIRST_SIZE = 1024
+/** 64 slots, 1 KB: a log merged from thousands of hosts keeps this per node (it was 17 KB at 1,024). */
+const FIRST_SIZE = 64
 /** A slot never written. Serials are unsigned 32-bit numbers, so no event has it. */
 const NO_SERIAL = -1
 
