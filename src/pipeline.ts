@@ -6,7 +6,7 @@
  * does (--follow, saving the position in --state whenever nothing read is still pending), and stops
  * cleanly on a signal: whatever was read is completed and delivered before run() resolves.
  */
-import { closeSync, constants as fsConstants, createReadStream, fstatSync, openSync, read, readSync } from 'node:fs'
+import { closeSync, constants as fsConstants, createReadStream, fstatSync, openSync, read, readSync, type Stats as FileStats } from 'node:fs'
 import { Socket } from 'node:net'
 import { promisify } from 'node:util'
 import { Readable, addAbortSignal, type Writable } from 'node:stream'
@@ -84,7 +84,8 @@ async function open (file: string, stdin: Readable & { fd?: number }, signal?: A
   // O_NONBLOCK: opening a FIFO for reading otherwise waits, on the main thread, until some process
   // opens it for writing, and no signal could stop that wait. A regular file ignores the flag.
   const fd = file === '-' ? stdin.fd ?? 0 : openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK)
-  if (file !== '-' && isFifo(fd)) {
+  const type = fileType(fd)
+  if (file !== '-' && type?.isFIFO() === true) {
     // Read through libuv's event loop, as stdin is, not by blocking reads in its thread pool: a
     // read there waits for the writer's next bytes, a signal cannot cancel it, and Node cannot even
     // exit until it returns. Until a first writer opens the FIFO the stream just waits (the kernel
@@ -96,7 +97,7 @@ async function open (file: string, stdin: Readable & { fd?: number }, signal?: A
   const buf = Buffer.allocUnsafe(READ_SIZE)
   const n = await readChunk(fd, buf, signal)
   if (!isGzip(buf.subarray(0, n))) {
-    const regular = isRegularFile(fd)
+    const regular = type?.isFile() === true
     return { chunks: regular ? readInPlace(fd, buf, n, signal) : readAhead(fd, buf, n, signal), close, live: !regular }
   }
   // The bytes already read go first, then the rest of the file from where the read stopped.
@@ -195,27 +196,21 @@ async function * readAhead (fd: number, first: Buffer, firstLength: number, sign
   }
 }
 
-/** True when fd is a regular file; false for a pipe, socket, terminal or device, or an fd fstat refuses. */
-function isRegularFile (fd: number): boolean {
+/**
+ * fd's file type, or null when fstat refuses the fd. A FIFO and an anonymous pipe are one type to
+ * fstat (isFIFO); anything but a regular file (isFile) is read as live input.
+ */
+function fileType (fd: number): FileStats | null {
   try {
-    return fstatSync(fd).isFile()
+    return fstatSync(fd)
   } catch {
-    return false
-  }
-}
-
-/** True when fd is a FIFO or an anonymous pipe (the two are one file type to fstat). */
-function isFifo (fd: number): boolean {
-  try {
-    return fstatSync(fd).isFIFO()
-  } catch {
-    return false
+    return null
   }
 }
 
 /** stdin is live when it is a pipe, socket or terminal rather than a redirected file. */
 function isLive (stdin: Readable & { fd?: number }): boolean {
-  return !isRegularFile(stdin.fd ?? 0)
+  return fileType(stdin.fd ?? 0)?.isFile() !== true
 }
 
 /**

@@ -26,13 +26,25 @@ async function until (what: string, check: () => boolean, ms = 10000): Promise<v
   }
 }
 
-/** Starts netfilter; a test that fails before it stops it still leaves no process behind. */
-function start (t: Test, args: string[]): { child: ChildProcessWithoutNullStreams, stderr: () => string } {
+/**
+ * Starts netfilter, collecting what it writes; a test that fails before it stops it still leaves no
+ * process behind.
+ */
+function start (t: Test, args: string[]): { child: ChildProcessWithoutNullStreams, stdout: () => string, stderr: () => string } {
   const child = spawn(process.execPath, [BIN, ...args])
   t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  let out = ''
   let err = ''
+  child.stdout.on('data', d => { out += String(d) })
   child.stderr.on('data', d => { err += String(d) })
-  return { child, stderr: () => err }
+  return { child, stdout: () => out, stderr: () => err }
+}
+
+/** A FIFO in a new directory, for one test. */
+function mkfifo (name: string): string {
+  const fifo = `${mkdtempSync(`${tmpdir()}/netfilter-${name}-`)}/audit.fifo`
+  execFileSync('mkfifo', [fifo])
+  return fifo
 }
 
 const count = (path: string): number => existsSync(path) ? jsonLines(readFileSync(path, 'utf8')).length : 0
@@ -57,11 +69,9 @@ t.test('SIGHUP after logrotate renamed --output: later events go to the new file
 })
 
 t.test('SIGUSR1 prints the statistics to stderr and netfilter goes on', async t => {
-  const { child, stderr } = start(t, ['--idle-timeout', '50'])
-  let stdout = ''
-  child.stdout.on('data', d => { stdout += String(d) })
+  const { child, stderr, stdout } = start(t, ['--idle-timeout', '50'])
   child.stdin.write(batch(0))
-  await until('events on stdout', () => jsonLines(stdout).length === 41)
+  await until('events on stdout', () => jsonLines(stdout()).length === 41)
   child.kill('SIGUSR1')
   await until('statistics on stderr', () => stderr().includes('"kept"'))
   const stats = JSON.parse(stderr().slice(stderr().indexOf('{'))) as { kept: number, lines: number }
@@ -69,7 +79,7 @@ t.test('SIGUSR1 prints the statistics to stderr and netfilter goes on', async t 
   t.equal(stats.lines, lines.length)
   t.equal(child.exitCode, null, 'still running')
   child.stdin.write(batch(1))
-  await until('more events after the signal', () => jsonLines(stdout).length === 82)
+  await until('more events after the signal', () => jsonLines(stdout()).length === 82)
   child.stdin.end()
   t.equal(await new Promise(resolve => child.on('close', resolve)), 0)
 })
@@ -78,30 +88,19 @@ t.test('a FIFO named as the input: SIGUSR1 is answered while its writer is idle,
   // A regular file is read synchronously (src/pipeline.ts); a FIFO, or the /dev/fd/N of a shell's
   // <(…), may make a read wait for its writer, and the event loop, with the signal handlers, must
   // not wait with it.
-  const dir = mkdtempSync(`${tmpdir()}/netfilter-fifo-`)
-  const fifo = `${dir}/audit.fifo`
-  execFileSync('mkfifo', [fifo])
-  const { child, stderr } = start(t, [fifo])
-  let stdout = ''
-  child.stdout.on('data', d => { stdout += String(d) })
+  const fifo = mkfifo('fifo')
+  const { child, stderr, stdout } = start(t, [fifo])
   const writer = await open(fifo, 'w') // opens once netfilter has opened the other end
   await writer.write(batch(0))
-  await until('events on stdout', () => jsonLines(stdout).length === 41)
+  await until('events on stdout', () => jsonLines(stdout()).length === 41)
   child.kill('SIGUSR1')
   await until('statistics on stderr while the FIFO is idle', () => stderr().includes('"kept"'), 3000)
   t.equal((JSON.parse(stderr().slice(stderr().indexOf('{'))) as { kept: number }).kept, 41)
   await writer.write(batch(1))
   await writer.close()
   t.equal(await new Promise(resolve => child.on('close', resolve)), 0, stderr())
-  t.equal(jsonLines(stdout).length, 82, 'both batches, the second written after the signal')
+  t.equal(jsonLines(stdout()).length, 82, 'both batches, the second written after the signal')
 })
-
-/** A FIFO in a new directory, for one test. */
-function mkfifo (name: string): string {
-  const fifo = `${mkdtempSync(`${tmpdir()}/netfilter-${name}-`)}/audit.fifo`
-  execFileSync('mkfifo', [fifo])
-  return fifo
-}
 
 /** True once process pid holds path open: netfilter opens its input after installing its signal handlers. */
 function holds (pid: number | undefined, path: string): boolean {
@@ -149,13 +148,11 @@ t.test('SIGTERM before any writer opened the FIFO named as the input: exit 0, no
   // Opening a FIFO for reading blocks until a writer comes; netfilter opens it without blocking,
   // so the signal is handled while it waits.
   const fifo = mkfifo('fifo-nowriter')
-  const { child, stderr } = start(t, ['--stats', fifo])
-  let stdout = ''
-  child.stdout.on('data', d => { stdout += String(d) })
+  const { child, stderr, stdout } = start(t, ['--stats', fifo])
   await until('netfilter holding the FIFO open', () => holds(child.pid, fifo))
   child.kill('SIGTERM')
   t.equal(await new Promise(resolve => child.on('close', resolve)), 0, stderr())
-  t.equal(stdout, '', 'no output')
+  t.equal(stdout(), '', 'no output')
   t.match(stderr(), /"lines":0/, 'statistics of an empty input')
 })
 
@@ -164,38 +161,32 @@ t.test('SIGTERM while stdin is a pipe whose writer never wrote: exit 0', async t
   // --confirm's first OK is written just before the input is first read: the signal then lands
   // while netfilter waits for those bytes, or just before.
   const dir = mkdtempSync(`${tmpdir()}/netfilter-silent-`)
-  const { child, stderr } = start(t, ['--confirm', '--output', `${dir}/events.json`])
-  let stdout = ''
-  child.stdout.on('data', d => { stdout += String(d) })
-  await until('the first OK', () => stdout === 'OK\n')
+  const { child, stderr, stdout } = start(t, ['--confirm', '--output', `${dir}/events.json`])
+  await until('the first OK', () => stdout() === 'OK\n')
   child.kill('SIGTERM')
   t.equal(await new Promise(resolve => child.on('close', resolve)), 0, `exits with stdin still open; ${stderr()}`)
 })
 
 t.test('a FIFO named as the input is live: events that are never whole come out after the idle timeout, the writer still open', async t => {
   const fifo = mkfifo('fifo-live')
-  const { child, stderr } = start(t, ['--idle-timeout', '50', fifo])
-  let stdout = ''
-  child.stdout.on('data', d => { stdout += String(d) })
+  const { child, stderr, stdout } = start(t, ['--idle-timeout', '50', fifo])
   const writer = await open(fifo, 'w')
   await writer.write(markerThenInFlight())
-  await until('every event out while the writer is open', () => jsonLines(stdout).length === 42)
+  await until('every event out while the writer is open', () => jsonLines(stdout()).length === 42)
   t.equal(child.exitCode, null, 'still reading')
   await writer.close()
   t.equal(await new Promise(resolve => child.on('close', resolve)), 0, stderr())
-  t.equal(jsonLines(stdout).length, 42, 'nothing more at the end')
+  t.equal(jsonLines(stdout()).length, 42, 'nothing more at the end')
 })
 
 t.test('gzip through a FIFO named as the input is decompressed', async t => {
   const fifo = mkfifo('fifo-gzip')
-  const { child, stderr } = start(t, [fifo])
-  let stdout = ''
-  child.stdout.on('data', d => { stdout += String(d) })
+  const { child, stderr, stdout } = start(t, [fifo])
   const writer = await open(fifo, 'w')
   await writer.write(gzipSync(batch(0)))
   await writer.close()
   t.equal(await new Promise(resolve => child.on('close', resolve)), 0, stderr())
-  t.equal(stdout, (await runCli([], Buffer.from(batch(0)))).stdout, 'the same events as the plain text gives')
+  t.equal(stdout(), (await runCli([], Buffer.from(batch(0)))).stdout, 'the same events as the plain text gives')
 })
 
 t.test('SIGTERM with events in flight and the reader still open: all are written, exit 0', async t => {
